@@ -1,0 +1,45 @@
+# Coprosec — every target pins the Go toolchain PocketBase v0.40 needs.
+export GOTOOLCHAIN := go1.27.3
+
+BIN      ?= ./coprosec
+DATA_DIR ?= pb_data
+HTTP     ?= 127.0.0.1:8090
+SHARED   ?= ../shared/data/benin
+FUZZTIME ?= 5s
+
+.PHONY: run build test test-go fuzz-short bench vet clean
+
+## run: build and serve on 127.0.0.1:8090 with the demo data (and the real boundaries when ../shared is present)
+run: build
+	@if [ -f "$(SHARED)/arrondissements.geojson" ]; then \
+		$(BIN) --dir=$(DATA_DIR) geo import $(SHARED)/departements.geojson $(SHARED)/communes.geojson $(SHARED)/arrondissements.geojson; \
+	else echo "note: $(SHARED) not found, serving without polygons (run '$(BIN) geo import FILE' later)"; fi
+	$(BIN) serve --dir=$(DATA_DIR) --http=$(HTTP) --demo
+
+build:
+	go build -o $(BIN) .
+
+## test: vet, unit and integration tests, short fuzz runs
+test: vet test-go fuzz-short
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	go vet ./...
+
+test-go:
+	go test -count=1 ./...
+
+fuzz-short:
+	go test ./internal/geo -run '^$$' -fuzz '^FuzzReadGeoJSON$$' -fuzztime $(FUZZTIME)
+	go test ./internal/receipts -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME)
+	go test ./internal/receipts -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME)
+	go test ./internal/syncproto -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
+	go test ./internal/syncproto -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME)
+
+## bench: the benchmarks quoted in docs/BENCHMARKS.md
+bench:
+	go test ./internal/geo -run '^$$' -bench . -benchmem -count 3
+
+clean:
+	rm -rf $(BIN) $(DATA_DIR)

@@ -1,0 +1,340 @@
+package hooks
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"coprosec/internal/geo"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+	"unicode"
+)
+
+// ImportReport counts what a boundary import did.
+type ImportReport struct {
+	Level     string `json:"level"`
+	Layout    string `json:"layout"`
+	Features  int    `json:"features"`
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+}
+
+func (r ImportReport) String() string {
+	return fmt.Sprintf("%d %ss (%s layout): %d created, %d updated, %d unchanged",
+		r.Features, r.Level, r.Layout, r.Created, r.Updated, r.Unchanged)
+}
+
+// ErrImport wraps every import failure; nothing is written when it occurs.
+var ErrImport = errors.New("geo import")
+
+// ImportBoundaries loads one layer of divisions from a GeoJSON file (the
+// coprosec layout or geoBoundaries' own) or a CSV of our layout (codes,
+// names, parents and inner points, no polygons). It is idempotent: records
+// are written only when something differs. Everything happens in one
+// transaction, so a bad file leaves the database as it was.
+func ImportBoundaries(app core.App, path string) (ImportReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ImportReport{}, fmt.Errorf("%w: %v", ErrImport, err)
+	}
+	defer f.Close()
+
+	var layer *geo.Layer
+	var centers map[string]geo.Point // inner points given by a CSV
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		layer, centers, err = readDivisionsCSV(f)
+	default:
+		layer, err = geo.ReadGeoJSON(f)
+	}
+	if err != nil {
+		return ImportReport{}, fmt.Errorf("%w: %s: %v", ErrImport, filepath.Base(path), err)
+	}
+
+	report := ImportReport{Level: layer.Level.String(), Layout: layer.Layout, Features: len(layer.Features)}
+	err = app.RunInTransaction(func(tx core.App) error {
+		if layer.Layout == "geoboundaries" {
+			if err := matchGeoBoundaries(tx, layer); err != nil {
+				return err
+			}
+		}
+		for _, feat := range layer.Features {
+			center, hasCenter := centers[feat.Code]
+			if len(feat.Geometry) > 0 {
+				center, hasCenter = feat.Geometry.InteriorPoint(), true
+			}
+			var c *geo.Point
+			if hasCenter {
+				c = &center
+			}
+			changed, created, err := upsertDivision(tx, feat, c, path)
+			if err != nil {
+				return fmt.Errorf("%v %s (%s): %w", feat.Level, feat.Code, feat.Name, err)
+			}
+			switch {
+			case created:
+				report.Created++
+			case changed:
+				report.Updated++
+			default:
+				report.Unchanged++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ImportReport{}, fmt.Errorf("%w: %s: %v", ErrImport, filepath.Base(path), err)
+	}
+	return report, nil
+}
+
+var divisionCollection = map[geo.Level]string{
+	geo.Departement:    "departements",
+	geo.Commune:        "communes",
+	geo.Arrondissement: "arrondissements",
+}
+
+// upsertDivision writes the reference record of feat and, when it has a
+// polygon, its boundary row. It reports whether anything changed.
+func upsertDivision(tx core.App, feat geo.Feature, center *geo.Point, source string) (changed, created bool, err error) {
+	collection := divisionCollection[feat.Level]
+	rec, err := tx.FindFirstRecordByData(collection, "code", feat.Code)
+	if err != nil {
+		c, cerr := tx.FindCachedCollectionByNameOrId(collection)
+		if cerr != nil {
+			return false, false, cerr
+		}
+		rec, created = core.NewRecord(c), true
+		rec.Set("code", feat.Code)
+	}
+	want := map[string]any{"name": feat.Name}
+	switch feat.Level {
+	case geo.Departement:
+		if feat.ISO != "" {
+			want["iso"] = feat.ISO
+		}
+	case geo.Commune:
+		dep, err := findByCode(tx, "departements", feat.DepartementCode, feat.ParentCode)
+		if err != nil {
+			return false, false, err
+		}
+		want["departement"] = dep
+	case geo.Arrondissement:
+		com, err := findByCode(tx, "communes", feat.ParentCode)
+		if err != nil {
+			return false, false, err
+		}
+		want["commune"] = com
+		comRec, _ := tx.FindRecordById("communes", com)
+		want["departement"] = comRec.GetString("departement")
+	}
+	if center != nil {
+		want["center"] = types.GeoPoint{Lon: round5(center.Lon), Lat: round5(center.Lat)}
+	}
+	for k, v := range want {
+		if fmt.Sprint(rec.Get(k)) != fmt.Sprint(v) {
+			rec.Set(k, v)
+			changed = true
+		}
+	}
+	if changed || created {
+		if err := tx.Save(rec); err != nil {
+			return false, false, err
+		}
+	}
+	if len(feat.Geometry) == 0 {
+		return changed, created, nil
+	}
+	geometry, err := geo.EncodeGeometry(feat.Geometry)
+	if err != nil {
+		return false, false, err
+	}
+	level := feat.Level.String()
+	b, err := tx.FindFirstRecordByFilter("boundaries", "level = {:l} && code = {:c}", map[string]any{"l": level, "c": feat.Code})
+	if err != nil {
+		c, cerr := tx.FindCachedCollectionByNameOrId("boundaries")
+		if cerr != nil {
+			return false, false, cerr
+		}
+		b = core.NewRecord(c)
+		b.Set("level", level)
+		b.Set("code", feat.Code)
+	} else if sameJSON(b.Get("geometry"), geometry) {
+		return changed, created, nil
+	}
+	b.Set("geometry", types.JSONRaw(geometry))
+	b.Set("source", filepath.Base(source))
+	if err := tx.Save(b); err != nil {
+		return false, false, err
+	}
+	return true, created, nil
+}
+
+func sameJSON(stored any, encoded []byte) bool {
+	raw, ok := stored.(types.JSONRaw)
+	return ok && string(raw) == string(encoded)
+}
+
+func round5(f float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'f', 5, 64), 64)
+	return v
+}
+
+// findByCode returns the id of the first record of collection matching one
+// of the non-empty codes.
+func findByCode(tx core.App, collection string, codes ...string) (string, error) {
+	for _, code := range codes {
+		if code == "" {
+			continue
+		}
+		if r, err := tx.FindFirstRecordByData(collection, "code", code); err == nil {
+			return r.Id, nil
+		}
+	}
+	return "", fmt.Errorf("unknown parent in %s: %q (import the level above first)", collection, strings.Join(codes, `", "`))
+}
+
+// matchGeoBoundaries turns a geoBoundaries layer into our codes: parents
+// are derived spatially from the stored level above, and a feature takes
+// the code of the existing division of the same (accent-insensitive) name
+// under the same parent, or keeps its shapeID as code.
+func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
+	collection := divisionCollection[layer.Level]
+	if layer.Level != geo.Departement {
+		parentLevel := geo.Departement
+		if layer.Level == geo.Arrondissement {
+			parentLevel = geo.Commune
+		}
+		parents, err := loadBoundaryFeatures(tx, parentLevel.String())
+		if err != nil {
+			return err
+		}
+		if len(parents) == 0 {
+			return fmt.Errorf("no %s polygons are imported yet: import the %ss first to derive parents", parentLevel, parentLevel)
+		}
+		if err := geo.AssignParents(layer.Features, geo.NewIndex(parents)); err != nil {
+			return err
+		}
+	}
+	var existing []struct{ Code, Name, Parent string }
+	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[layer.Level]
+	if err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + collection + ` t`).All(&existing); err != nil {
+		return err
+	}
+	byName := map[string]string{}
+	for _, e := range existing {
+		byName[e.Parent+"|"+foldName(e.Name)] = e.Code
+	}
+	for i := range layer.Features {
+		f := &layer.Features[i]
+		if code, ok := byName[f.ParentCode+"|"+foldName(f.Name)]; ok {
+			f.Code = code
+		}
+		if f.Level == geo.Departement {
+			f.DepartementCode = f.Code
+		}
+	}
+	return nil
+}
+
+// foldName compares names across sources: "Sèmè-Kpodji" = "SEME KPODJI".
+func foldName(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, _ := transform.String(t, s)
+	out = strings.ToLower(out)
+	out = strings.NewReplacer("-", " ", "'", " ", "’", " ").Replace(out)
+	return strings.Join(strings.Fields(out), " ")
+}
+
+// readDivisionsCSV reads departements.csv, communes.csv or
+// arrondissements.csv of our layout: codes, names, parents and an inner
+// point, without polygons.
+func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
+	cr := csv.NewReader(io.LimitReader(r, 16<<20))
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: reading CSV header: %v", geo.ErrMalformed, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(h)] = i
+	}
+	for _, need := range []string{"code", "name"} {
+		if _, ok := col[need]; !ok {
+			return nil, nil, fmt.Errorf("%w: CSV has no %q column (want code,name[,parent_code,departement_code,iso_3166_2,inner_lat,inner_lon])", geo.ErrMalformed, need)
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	layer := &geo.Layer{Layout: "coprosec-csv"}
+	centers := map[string]geo.Point{}
+	seen := map[string]bool{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: line %d: %v", geo.ErrMalformed, line, err)
+		}
+		f := geo.Feature{Code: get(rec, "code"), Name: get(rec, "name"), ParentCode: get(rec, "parent_code"),
+			DepartementCode: get(rec, "departement_code"), ISO: get(rec, "iso_3166_2")}
+		if f.Code == "" || f.Name == "" {
+			return nil, nil, fmt.Errorf("%w: line %d: empty code or name", geo.ErrMalformed, line)
+		}
+		if seen[f.Code] {
+			return nil, nil, fmt.Errorf("%w: line %d: duplicate code %q", geo.ErrMalformed, line, f.Code)
+		}
+		seen[f.Code] = true
+		switch {
+		case strings.Contains(f.Code, "-"):
+			f.Level = geo.Arrondissement
+		case len(f.Code) == 6:
+			f.Level = geo.Commune
+		case len(f.Code) == 4:
+			f.Level, f.DepartementCode, f.ParentCode = geo.Departement, f.Code, ""
+		default:
+			return nil, nil, fmt.Errorf("%w: line %d: code %q is not a département (BJ01), commune (BJ0101) or arrondissement (BJ0101-01) code", geo.ErrMalformed, line, f.Code)
+		}
+		if f.Level == geo.Commune && f.DepartementCode == "" {
+			f.DepartementCode = f.ParentCode
+		}
+		if layer.Level == 0 && len(layer.Features) == 0 {
+			layer.Level = f.Level
+		} else if f.Level != layer.Level {
+			return nil, nil, fmt.Errorf("%w: line %d: mixed levels (%v and %v) in one file", geo.ErrMalformed, line, layer.Level, f.Level)
+		}
+		if f.Level != geo.Departement && f.ParentCode == "" {
+			return nil, nil, fmt.Errorf("%w: line %d: %v %q has no parent_code", geo.ErrMalformed, line, f.Level, f.Code)
+		}
+		if lat, lon := get(rec, "inner_lat"), get(rec, "inner_lon"); lat != "" && lon != "" {
+			la, err1 := strconv.ParseFloat(lat, 64)
+			lo, err2 := strconv.ParseFloat(lon, 64)
+			p := geo.Point{Lat: la, Lon: lo}
+			if err1 != nil || err2 != nil || !p.Valid() {
+				return nil, nil, fmt.Errorf("%w: line %d: bad inner_lat/inner_lon %q,%q", geo.ErrMalformed, line, lat, lon)
+			}
+			centers[f.Code] = p
+		}
+		layer.Features = append(layer.Features, f)
+	}
+	if len(layer.Features) == 0 {
+		return nil, nil, fmt.Errorf("%w: the CSV has no rows", geo.ErrMalformed)
+	}
+	return layer, centers, nil
+}

@@ -1,0 +1,50 @@
+// Package hooks is the PocketBase glue of Coprosec: it binds every hook,
+// route, cron job and command through Register, which main.go and every test
+// app call, so that no behaviour exists that a test app lacks. The rules
+// themselves live in internal/ packages that do not import PocketBase.
+package hooks
+
+import (
+	"sync"
+	"time"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Options configures Register.
+type Options struct {
+	// Demo, when it points to true at serve time, seeds the demo data once
+	// and prints the demo logins.
+	Demo *bool
+	// Now is the clock used by every rule (notice, deadlines, cron); tests
+	// inject a fixed one. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Service holds what the hooks share: the app, the clock and caches.
+type Service struct {
+	app  core.App
+	opts Options
+
+	geoMu sync.RWMutex
+	geo   *geography // nil until first use; reset after a boundary import
+}
+
+// Register binds every Coprosec hook, route and cron job to app.
+func Register(app core.App, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{app: app, opts: opts}
+	s.bindServe()
+	s.bindUsers()
+	s.bindSignInGuard()
+	s.bindReference()
+	return s
+}
+
+// Now is the service clock, in UTC.
+func (s *Service) Now() time.Time { return s.opts.Now().UTC() }
+
+// SetClock replaces the service clock (tests).
+func (s *Service) SetClock(now func() time.Time) { s.opts.Now = now }

@@ -1,0 +1,119 @@
+package jurisdiction
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Machine codes returned in RuleError.Code (stable: used in HTTP 400 bodies).
+const (
+	// J1
+	CodeLocationRequired = "location_required"
+	CodeOutsideTerritory = "outside_territory"
+	CodeLocationMismatch = "location_mismatch"
+	CodeUnknownPlace     = "unknown_place" // an arrondissement/commune id the geography does not know
+	// J2, J4
+	CodeNoDirectorate = "no_directorate"
+	CodeRouteTooLong  = "route_too_long"
+	// J5
+	CodeCoverageConflict           = "coverage_conflict"
+	CodeCoverageOutsideDepartement = "coverage_outside_departement"
+	CodeDirectorateCoverage        = "directorate_coverage"  // a directorate with coverage lists
+	CodeDuplicateDirectorate       = "duplicate_directorate" // a second directorate for a département
+	CodeInvalidParent              = "invalid_parent"
+	CodeInvalidUnit                = "invalid_unit" // unknown kind or missing département
+	// J7, J8
+	CodeInvalidWindow    = "invalid_window"
+	CodeOutsideCampaign  = "outside_campaign"
+	CodeElectionInactive = "election_inactive"
+	CodePartyNotAdmitted = "party_not_admitted"
+	CodeQuietHours       = "quiet_hours"
+	CodeSoundHours       = "sound_hours"
+	// J12
+	CodeReasonRequired          = "reason_required"
+	CodeServerField             = "server_field"
+	CodeForbiddenField          = "forbidden_field"
+	CodeForbidden               = "forbidden" // actor may not write this record at all
+	CodeInvalidStatusTransition = "invalid_status_transition"
+	CodeEventClosed             = "event_closed"
+	CodeInvalidOfficers         = "invalid_officers"
+)
+
+// Flag codes: not errors, but conditions shown to users (French has them too).
+const (
+	FlagLateNotice = "late_notice"
+	FlagUncovered  = "uncovered"
+	FlagClash      = "clash"
+)
+
+// RuleError is a rule violation. Field is the record field at fault (the HTTP
+// layer reports it as data.<field>.code) or empty when no single field is at
+// fault (reported as data.code). Message is English and names the offending
+// value; French(Code) gives a short French message for the field app.
+type RuleError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// Error returns the English message.
+func (e *RuleError) Error() string { return e.Message }
+
+func ruleErr(code, field, format string, args ...any) *RuleError {
+	return &RuleError{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsRuleError unwraps err to a *RuleError.
+func AsRuleError(err error) (*RuleError, bool) {
+	var re *RuleError
+	if errors.As(err, &re) {
+		return re, true
+	}
+	return nil, false
+}
+
+// HasCode reports whether err is a *RuleError with the given code.
+func HasCode(err error, code string) bool {
+	re, ok := AsRuleError(err)
+	return ok && re.Code == code
+}
+
+var french = map[string]string{
+	CodeLocationRequired:           "Indiquez une commune, un arrondissement ou une position.",
+	CodeOutsideTerritory:           "Le lieu indiqué est hors du territoire béninois.",
+	CodeLocationMismatch:           "La position, l'arrondissement et la commune ne concordent pas.",
+	CodeUnknownPlace:               "Commune ou arrondissement inconnu.",
+	CodeNoDirectorate:              "Aucune direction départementale n'est configurée pour ce département.",
+	CodeRouteTooLong:               "L'itinéraire comporte trop de points (500 au maximum).",
+	CodeCoverageConflict:           "Cette zone est déjà couverte par un autre commissariat.",
+	CodeCoverageOutsideDepartement: "La zone couverte doit se trouver dans le département du commissariat.",
+	CodeDirectorateCoverage:        "Une direction départementale n'a pas de zone de couverture propre.",
+	CodeDuplicateDirectorate:       "Ce département a déjà une direction départementale.",
+	CodeInvalidParent:              "Le commissariat doit relever de la direction de son département.",
+	CodeInvalidUnit:                "Unité invalide : type et département obligatoires.",
+	CodeInvalidWindow:              "L'heure de fin doit être postérieure à l'heure de début.",
+	CodeOutsideCampaign:            "Date hors de la période de campagne (la veille et le jour du scrutin sont exclus).",
+	CodeElectionInactive:           "Cette élection n'est pas active.",
+	CodePartyNotAdmitted:           "Ce parti n'est pas admis à cette élection.",
+	CodeQuietHours:                 "Meetings et rassemblements interdits entre 23 h et 7 h.",
+	CodeSoundHours:                 "Véhicule sonorisé autorisé seulement de 7 h à 13 h ou de 15 h à 23 h.",
+	CodeReasonRequired:             "Précisez le motif de la demande d'ajustement.",
+	CodeServerField:                "Ce champ est renseigné par le serveur.",
+	CodeForbiddenField:             "Vous ne pouvez pas modifier ce champ.",
+	CodeForbidden:                  "Action non autorisée.",
+	CodeInvalidStatusTransition:    "Changement de statut non autorisé.",
+	CodeEventClosed:                "Événement clos (annulé ou terminé) : modification impossible.",
+	CodeInvalidOfficers:            "Le nombre d'agents doit être positif ou nul.",
+	FlagLateNotice:                 "Déclaration tardive : la direction départementale est alertée.",
+	FlagUncovered:                  "Aucun commissariat ne couvre ce lieu : la direction départementale est responsable.",
+	FlagClash:                      "Un autre parti a déclaré un événement proche au même moment.",
+}
+
+// French returns the short French user-facing message for a code (error or
+// flag); unknown codes get a generic message.
+func French(code string) string {
+	if m, ok := french[code]; ok {
+		return m
+	}
+	return "Requête invalide."
+}

@@ -1,0 +1,21 @@
+package refdata
+
+import "testing"
+
+func TestSeedCounts(t *testing.T) {
+	communes := map[string]bool{}
+	for _, d := range Departements {
+		for _, c := range d.Communes {
+			if c.Code[:4] != d.Code {
+				t.Errorf("commune %s %s is not under département %s", c.Code, c.Name, d.Code)
+			}
+			if communes[c.Code] {
+				t.Errorf("duplicate commune code %s", c.Code)
+			}
+			communes[c.Code] = true
+		}
+	}
+	if len(Departements) != 12 || len(communes) != 77 {
+		t.Fatalf("got %d départements and %d communes, want 12 and 77", len(Departements), len(communes))
+	}
+}
