@@ -28,6 +28,11 @@ type Service struct {
 
 	geoMu sync.RWMutex
 	geo   *geography // nil until first use; reset after a boundary import
+
+	// actors maps a record being saved by a request to the signed-in
+	// user saving it, so that model hooks (audit) know who acted.
+	actors sync.Map // *core.Record → *core.Record
+	pokes  *poker
 }
 
 // Register binds every Coprosec hook, route and cron job to app.
@@ -40,6 +45,14 @@ func Register(app core.App, opts Options) *Service {
 	s.bindUsers()
 	s.bindSignInGuard()
 	s.bindReference()
+	s.bindCapture()
+	s.bindPermissions()
+	s.bindEvents()
+	s.bindAssignments()
+	s.bindIncidents()
+	s.bindUnits()
+	s.bindDeadlines()
+	s.bindRealtime()
 	return s
 }
 

@@ -354,6 +354,8 @@ func createCollections(app core.App) error {
 		relation("commune", communes, 1, false),
 		relation("arrondissement", arrs, 1, false),
 		relation("departement", deps, 1, false),
+		&core.RelationField{Name: "directorate", CollectionId: units.Id, MaxSelect: 1, Help: "Direction alertée (gravité 3–4)"},
+		&core.BoolField{Name: "flagged", Help: "Gravité 3 ou 4 : la direction départementale est alertée"},
 		&core.NumberField{Name: "version", OnlyInt: true, Min: types.Pointer(0.0)},
 	)
 	timestamps(incidents)

@@ -3,7 +3,6 @@ package geo
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
 	"testing"
 )
@@ -27,7 +26,6 @@ func FuzzReadGeoJSON(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		os.WriteFile(fmt.Sprintf("/tmp/fz/cur-%d", os.Getpid()), data, 0o644)
 		layer, err := ReadGeoJSON(bytes.NewReader(data))
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) {

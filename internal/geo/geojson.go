@@ -61,7 +61,10 @@ type rawGeometry struct {
 //
 // All features must share one layout and one level, have a non-empty code
 // (unique in the layer) and name, and a valid Polygon or MultiPolygon
-// geometry; rings that are not closed are closed. Errors wrap ErrMalformed
+// geometry; rings that are not closed are closed. In the coprosec layout,
+// DepartementCode is departement_code when present, else the feature's own
+// code for a département and its parent_code for a commune; the
+// geoBoundaries layout leaves parents empty. Errors wrap ErrMalformed
 // and name the offending feature by its index in the collection, so that
 // an operator can fix a file without a GIS tool.
 func ReadGeoJSON(r io.Reader) (*Layer, error) {

@@ -242,3 +242,31 @@ func TestLevelString(t *testing.T) {
 		}
 	}
 }
+
+// TestBandedZigzag guards against quadratic storage: every edge of a zigzag
+// spans the whole latitude range, so bands must be coarsened.
+func TestBandedZigzag(t *testing.T) {
+	const n = 4000
+	ring := Ring{{Lat: -80, Lon: -170}}
+	for i := range n {
+		lat := 80.0
+		if i%2 == 1 {
+			lat = -79
+		}
+		ring = append(ring, Point{Lat: lat, Lon: -170 + 340*float64(i)/n})
+	}
+	ring = append(ring, Point{Lat: -80, Lon: 170}, ring[0])
+	m := MultiPolygon{{ring}}
+	g := newBandedGeometry(m, m.BBox())
+	if len(g.edges) > maxCopiesPerEdge*m.numPoints() {
+		t.Errorf("%d band entries for %d edges", len(g.edges), m.numPoints())
+	}
+	for _, p := range []Point{{Lat: 0, Lon: 0}, {Lat: 0, Lon: 0.04}, {Lat: -79.5, Lon: 3}, {Lat: 85, Lon: 0}} {
+		if got, want := g.contains(p), m.Contains(p); got != want {
+			t.Errorf("contains(%v) = %v, want %v", p, got, want)
+		}
+	}
+	if p := m.InteriorPoint(); !m.Contains(p) {
+		t.Errorf("InteriorPoint %v not inside", p)
+	}
+}

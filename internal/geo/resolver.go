@@ -26,9 +26,10 @@ func NewResolver(deps, communes, arrs []Feature) *Resolver {
 // Resolve locates p at the finest level that contains it and takes the
 // coarser codes from that unit's parents rather than from separate
 // lookups, so the answer is always a consistent chain even near borders
-// where layers drawn from different surveys disagree. It falls back to the
-// commune layer, then the département layer, and reports false when p is
-// outside all three.
+// where layers drawn from different surveys disagree. Only codes the unit
+// lacks are looked up in the coarser layers. It falls back to the commune
+// layer, then the département layer, and reports false when p is outside
+// all three.
 func (r *Resolver) Resolve(p Point) (Resolution, bool) {
 	var res Resolution
 	if a, ok := r.arrs.Locate(p); ok {

@@ -88,10 +88,15 @@ func TestTimeWindow(t *testing.T) {
 		t.Fatal("negative buffer")
 	}
 	// The SQL window filter (other.starts_at < to AND other.ends_at > from)
-	// equals the time part of Clashes: touching at the buffer edge is out.
-	b := ClashCandidate{StartsAt: to, EndsAt: to.Add(time.Hour)}
-	if b.StartsAt.Before(to) {
-		t.Fatal("window must be half-open")
+	// equals the time part of Clashes: starting exactly at `to` is out.
+	a := ClashCandidate{ID: "a", Party: "p1", Arrondissement: "x", StartsAt: ev.StartsAt, EndsAt: ev.EndsAt}
+	b := ClashCandidate{ID: "b", Party: "p2", Arrondissement: "x", StartsAt: to, EndsAt: to.Add(time.Hour)}
+	if Clashes(a, b, ClashParams{BufferMin: 60}) {
+		t.Fatal("event starting at window end must not clash")
+	}
+	b.StartsAt = to.Add(-time.Nanosecond)
+	if !Clashes(a, b, ClashParams{BufferMin: 60}) {
+		t.Fatal("event starting inside window must clash")
 	}
 }
 

@@ -24,11 +24,13 @@ var operationalCollections = map[string]bool{
 }
 
 // Only these may be written by a push; everything else is server-owned
-// (assignments and receipts are produced by police workflows, users by
-// the auth endpoints).
+// (receipts are issued by acknowledgements, users by the auth endpoints).
+// Assignments are pushed as updates only: a commander acknowledges or asks
+// for an adjustment from the field, offline; the server creates them.
 var writableCollections = map[string]bool{
 	"itineraries": true,
 	"events":      true,
+	"assignments": true,
 	"incidents":   true,
 }
 

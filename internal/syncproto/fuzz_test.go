@@ -29,10 +29,19 @@ func FuzzParseRequest(f *testing.F) {
 		}
 		ids := map[string]bool{}
 		for _, m := range req.Mutations {
-			if m.ID == "" || ids[m.ID] || !IsClientWritable(m.Collection) || m.RecordID == "" {
-				t.Fatalf("accepted mutation %+v", m)
+			if m.ID == "" || ids[m.ID] {
+				t.Fatalf("accepted mutation id %+v", m)
 			}
 			ids[m.ID] = true
+			if m.Invalid != nil {
+				if m.Invalid.Code != CodeInvalidMutation || !utf8.ValidString(m.Invalid.Message) {
+					t.Fatalf("bad rejection %+v", m.Invalid)
+				}
+				continue
+			}
+			if !IsClientWritable(m.Collection) || m.RecordID == "" {
+				t.Fatalf("accepted mutation %+v", m)
+			}
 			if m.Op == OpCreate && !IsRecordID(m.RecordID) {
 				t.Fatalf("accepted create id %q", m.RecordID)
 			}

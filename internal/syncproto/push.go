@@ -53,6 +53,10 @@ type Mutation struct {
 	RecordID    string         `json:"record_id"`
 	BaseVersion *int64         `json:"base_version,omitzero"`
 	Data        map[string]any `json:"data,omitzero"`
+
+	// Invalid is set by ParseRequest when this mutation is malformed; the
+	// glue reports it as rejected without applying it.
+	Invalid *Error `json:"-"`
 }
 
 // Result is the outcome of one mutation, in request order. Record is the
@@ -97,6 +101,8 @@ const (
 	CodeTooManyMutations = "too_many_mutations"
 	CodeInvalidJSON      = "invalid_json"
 	CodeInvalidRequest   = "invalid_request"
+	// CodeInvalidMutation rejects one malformed mutation (Mutation.Invalid).
+	CodeInvalidMutation = "invalid_mutation"
 )
 
 // RequestError rejects a whole push request. The HTTP layer answers
@@ -248,33 +254,45 @@ func (req *Request) validate() *RequestError {
 		}
 		seen[m.ID] = i
 
-		switch m.Op {
-		case OpCreate, OpUpdate, OpDelete:
-		default:
-			return bad("op", "%q is not create, update or delete", m.Op)
-		}
-		switch {
-		case m.Collection == "":
-			return bad("collection", "required")
-		case !IsSynced(m.Collection):
-			return bad("collection", "%q is not a synced collection", m.Collection)
-		case !IsClientWritable(m.Collection):
-			return bad("collection", "%q is not writable by push", m.Collection)
-		}
-		switch {
-		case m.RecordID == "":
-			return bad("record_id", "required")
-		case m.Op == OpCreate && !IsRecordID(m.RecordID):
-			return bad("record_id", "must be 15 characters of [a-z0-9]")
-		case utf8.RuneCountInString(m.RecordID) > MaxIDLen:
-			return bad("record_id", "longer than %d characters", MaxIDLen)
-		}
-		if m.BaseVersion != nil && *m.BaseVersion < 0 {
-			return bad("base_version", "must not be negative")
-		}
-		if (m.Op == OpCreate || m.Op == OpUpdate) && m.Data == nil {
-			return bad("data", "an object is required for %s", m.Op)
-		}
+		m.Invalid = m.check()
+	}
+	return nil
+}
+
+// check validates one mutation. A malformed mutation is rejected on its
+// own (its result says why) and never blocks the ones after it: a device
+// whose outbox holds one bad entry must still drain the rest.
+func (m *Mutation) check() *Error {
+	bad := func(field, format string, args ...any) *Error {
+		msg := reqErr(CodeInvalidRequest, "%s: %s", field, fmt.Sprintf(format, args...)).Message
+		return &Error{Code: CodeInvalidMutation, Message: msg, Fields: map[string]any{field: msg}}
+	}
+	switch m.Op {
+	case OpCreate, OpUpdate, OpDelete:
+	default:
+		return bad("op", "%q is not create, update or delete", m.Op)
+	}
+	switch {
+	case m.Collection == "":
+		return bad("collection", "required")
+	case !IsSynced(m.Collection):
+		return bad("collection", "%q is not a synced collection", m.Collection)
+	case !IsClientWritable(m.Collection):
+		return bad("collection", "%q is not writable by push", m.Collection)
+	}
+	switch {
+	case m.RecordID == "":
+		return bad("record_id", "required")
+	case m.Op == OpCreate && !IsRecordID(m.RecordID):
+		return bad("record_id", "must be 15 characters of [a-z0-9]")
+	case utf8.RuneCountInString(m.RecordID) > MaxIDLen:
+		return bad("record_id", "longer than %d characters", MaxIDLen)
+	}
+	if m.BaseVersion != nil && *m.BaseVersion < 0 {
+		return bad("base_version", "must not be negative")
+	}
+	if (m.Op == OpCreate || m.Op == OpUpdate) && m.Data == nil {
+		return bad("data", "an object is required for %s", m.Op)
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func TestParseRequestErrors(t *testing.T) {
 		{"missing collection", mut(`{"id":"m","op":"delete","record_id":"r"}`), CodeInvalidRequest, "mutations[0].collection: required"},
 		{"unknown collection", mut(`{"id":"m","collection":"_superusers","op":"delete","record_id":"r"}`), CodeInvalidRequest, "not a synced collection"},
 		{"long collection truncated", mut(`{"id":"m","collection":"` + strings.Repeat("é", 5000) + `","op":"delete","record_id":"r"}`), CodeInvalidRequest, "é…"},
-		{"read-only collection", mut(`{"id":"m","collection":"assignments","op":"delete","record_id":"r"}`), CodeInvalidRequest, "not writable by push"},
+		{"read-only collection", mut(`{"id":"m","collection":"receipts","op":"delete","record_id":"r"}`), CodeInvalidRequest, "not writable by push"},
 		{"reference collection", mut(`{"id":"m","collection":"units","op":"update","record_id":"r","data":{}}`), CodeInvalidRequest, "not writable by push"},
 		{"missing record id", mut(`{"id":"m","collection":"events","op":"delete"}`), CodeInvalidRequest, "mutations[0].record_id: required"},
 		{"create bad id uppercase", mut(`{"id":"m","collection":"events","op":"create","record_id":"ABC123DEF456GHI","data":{}}`), CodeInvalidRequest, "record_id: must be 15"},
@@ -93,6 +93,20 @@ func TestParseRequestErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req, err := ParseRequest(strings.NewReader(tt.body))
+			if err == nil && req != nil {
+				// a malformed mutation is rejected alone (Mutation.Invalid),
+				// the rest of the request stands
+				for i, m := range req.Mutations {
+					if m.Invalid == nil {
+						continue
+					}
+					want := strings.TrimPrefix(tt.msg, fmt.Sprintf("mutations[%d].", i))
+					if tt.code != CodeInvalidRequest || m.Invalid.Code != CodeInvalidMutation || !strings.Contains(m.Invalid.Message, want) {
+						t.Errorf("mutation %d invalid %+v; want %q containing %q", i, m.Invalid, tt.code, want)
+					}
+					return
+				}
+			}
 			var re *RequestError
 			if !errors.As(err, &re) {
 				t.Fatalf("ParseRequest = %+v, %v; want *RequestError", req, err)

@@ -168,7 +168,7 @@ func TestCollections(t *testing.T) {
 		{"itineraries", true, false, true},
 		{"events", true, false, true},
 		{"incidents", true, false, true},
-		{"assignments", true, false, false},
+		{"assignments", true, false, true},
 		{"receipts", true, false, false},
 		{"users", true, false, false},
 		{"_superusers", false, false, false},

@@ -1,0 +1,32 @@
+package hooks
+
+import (
+	"coprosec/internal/jurisdiction"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func (s *Service) bindAssignments() {
+	s.app.OnRecordUpdate("assignments").BindFunc(func(e *core.RecordEvent) error {
+		return withTx(e, func(tx core.App) error {
+			r := e.Record
+			r.Set("version", r.Original().GetInt("version")+1)
+			becameAck := r.GetString("status") == string(jurisdiction.StatusAcknowledged) &&
+				r.Original().GetString("status") != string(jurisdiction.StatusAcknowledged)
+			if becameAck && r.GetDateTime("acknowledged_at").IsZero() {
+				r.Set("acknowledged_at", s.Now()) // dashboard path: no request hook set it
+			}
+			if err := e.Next(); err != nil {
+				return err
+			}
+			if becameAck && r.GetString("role") == string(jurisdiction.RoleLead) {
+				return s.issueReceipt(tx, r)
+			}
+			return nil
+		})
+	})
+	s.app.OnRecordCreate("assignments").BindFunc(func(e *core.RecordEvent) error {
+		e.Record.Set("version", 1)
+		return e.Next()
+	})
+}

@@ -1,0 +1,89 @@
+package hooks
+
+import (
+	"coprosec/internal/jurisdiction"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// flagSeverity is the severity from which an incident alerts the
+// directorate of its département.
+const flagSeverity = 3
+
+func (s *Service) bindIncidents() {
+	s.app.OnRecordCreate("incidents").BindFunc(s.onIncidentSave)
+	s.app.OnRecordUpdate("incidents").BindFunc(s.onIncidentSave)
+}
+
+// onIncidentSave routes an incident to a unit on every write path: the lead
+// unit of its event, or else the unit covering its location (J1/J2).
+func (s *Service) onIncidentSave(e *core.RecordEvent) error {
+	r := e.Record
+	version := 1
+	if !r.IsNew() {
+		version = r.Original().GetInt("version") + 1
+	}
+	r.Set("version", version)
+	if r.GetString("status") == "" {
+		r.Set("status", "unverified")
+	}
+	routingChanged := r.IsNew() || !sameValue(r.Original().Get("event"), r.Get("event")) ||
+		!sameValue(r.Original().Get("location"), r.Get("location"))
+	if routingChanged {
+		if err := s.routeIncident(e.App, r); err != nil {
+			return err
+		}
+	}
+	flagged := r.GetInt("severity") >= flagSeverity
+	r.Set("flagged", flagged)
+	if flagged {
+		units, err := loadUnits(e.App)
+		if err != nil {
+			return err
+		}
+		dir, _ := jurisdiction.NewCoverage(units).Directorate(r.GetString("departement"))
+		r.Set("directorate", dir)
+	} else {
+		r.Set("directorate", "")
+	}
+	return e.Next()
+}
+
+func (s *Service) routeIncident(app core.App, r *core.Record) error {
+	if eventID := r.GetString("event"); eventID != "" {
+		ev, err := app.FindRecordById("events", eventID)
+		if err != nil {
+			return ruleError("unknown_event", "event", "Unknown event.")
+		}
+		for _, f := range []string{"commune", "arrondissement", "departement"} {
+			r.Set(f, ev.GetString(f))
+		}
+		r.Set("unit", ev.GetString("lead_unit"))
+		return nil
+	}
+	p := pointOf(r, "location")
+	if p == nil {
+		return ruleError(jurisdiction.CodeLocationRequired, "location", "An incident needs an event or a location.")
+	}
+	g, err := s.Geography(app)
+	if err != nil {
+		return err
+	}
+	place, err := jurisdiction.Resolve(jurisdiction.Event{Location: p}, g)
+	if err != nil {
+		return asAPIError(err)
+	}
+	units, err := loadUnits(app)
+	if err != nil {
+		return err
+	}
+	lead, _, err := jurisdiction.NewCoverage(units).Lead(place)
+	if err != nil {
+		return asAPIError(err)
+	}
+	r.Set("commune", place.Commune)
+	r.Set("arrondissement", place.Arrondissement)
+	r.Set("departement", place.Departement)
+	r.Set("unit", lead)
+	return nil
+}

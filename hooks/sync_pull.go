@@ -1,0 +1,184 @@
+package hooks
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func (s *Service) bindSyncRoutes(se *core.ServeEvent) {
+	g := se.Router.Group("/api/sync")
+	g.Bind(apis.RequireAuth("users"))
+	// Phones on 2G: a page of 500 events compresses about tenfold.
+	g.Bind(apis.Gzip())
+	g.GET("/pull", s.handlePull)
+	g.POST("/push", s.handlePush)
+}
+
+// handlePull answers GET /api/sync/pull?cursor=C&limit=N (DESIGN §5).
+func (s *Service) handlePull(e *core.RequestEvent) error {
+	q := e.Request.URL.Query()
+	limit, err := syncproto.ParseLimit(q.Get("limit"))
+	if err != nil {
+		return ruleError("invalid_limit", "limit", "limit must be a positive integer (at most "+strconv.Itoa(syncproto.MaxLimit)+").")
+	}
+	resp, err := s.Pull(e.App, e.Auth, q.Get("cursor"), limit)
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	s.recordDevice(e.App, e.Auth, e.Request.Header.Get("X-Device"), deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
+	return e.JSON(http.StatusOK, resp.PullResponse)
+}
+
+type pullResult struct {
+	syncproto.PullResponse
+	seq, lag int64
+}
+
+// Pull reads one page of the changes visible to auth after cursor. The
+// index rows and the records they name are read in one read transaction,
+// so a page is a consistent snapshot even while writes go on.
+func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int) (pullResult, error) {
+	scopes := userScopes(app, auth)
+	fingerprint := syncproto.Fingerprint(scopes)
+
+	db, ok := app.ConcurrentDB().(*dbx.DB)
+	if !ok {
+		return pullResult{}, errors.New("sync pull: unexpected database handle")
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return pullResult{}, err
+	}
+	defer tx.Rollback()
+
+	var meta struct {
+		Epoch  string
+		MaxSeq int64
+	}
+	if err := tx.NewQuery(`SELECT (SELECT value FROM _sync_meta WHERE key = 'epoch') AS epoch,
+		(SELECT COALESCE(MAX(seq), 0) FROM _sync_log) AS maxseq`).One(&meta); err != nil {
+		return pullResult{}, err
+	}
+	cur, reset := syncproto.ResolveCursor(cursor, meta.Epoch, fingerprint, 0)
+	if cur.Seq > meta.MaxSeq {
+		reset = true // a cursor from the future: the database was restored from a backup
+	}
+	if reset {
+		cur = syncproto.Cursor{}
+	}
+
+	scopeArgs := make([]any, len(scopes))
+	for i, sc := range scopes {
+		scopeArgs[i] = string(sc)
+	}
+	var raw []struct {
+		Seq        int64
+		Collection string
+		RecordID   string `db:"record_id"`
+		Removed    bool
+	}
+	err = tx.Select("seq", "collection", "record_id", "removed").From("_sync_index").
+		Where(dbx.In("scope", scopeArgs...)).
+		AndWhere(dbx.NewExp("seq > {:from}", dbx.Params{"from": cur.Seq})).
+		// a first sync skips tombstones: there is no replica to remove from
+		AndWhere(dbx.NewExp("{:fresh} = 0 OR removed = 0", dbx.Params{"fresh": boolInt(cur.Seq == 0)})).
+		OrderBy("seq").Limit(int64(syncproto.FetchLimit(limit, len(scopes)))).All(&raw)
+	if err != nil {
+		return pullResult{}, err
+	}
+	rows := make([]syncproto.Row, len(raw))
+	for i, r := range raw {
+		rows[i] = syncproto.Row{Seq: r.Seq, Collection: r.Collection, ID: r.RecordID, Removed: r.Removed}
+	}
+	page, next, more := syncproto.Page(rows, cur.Seq, limit)
+	if !more {
+		next = max(next, meta.MaxSeq) // nothing visible beyond: skip to the head
+	}
+
+	records, err := loadRecordsTx(app, tx, auth, page)
+	if err != nil {
+		return pullResult{}, err
+	}
+	changes := make([]syncproto.Change, 0, len(page))
+	for _, r := range page {
+		c := syncproto.Change{Seq: r.Seq, Collection: r.Collection, ID: r.ID, Op: r.Op()}
+		if !r.Removed {
+			rec, ok := records[r.Collection+"/"+r.ID]
+			if !ok {
+				// deleted after this index row: its removal follows
+				continue
+			}
+			c.Record = rec
+		}
+		changes = append(changes, c)
+	}
+	out := pullResult{PullResponse: syncproto.PullResponse{
+		Changes: changes, More: more, Reset: reset,
+		Cursor: syncproto.EncodeCursor(syncproto.Cursor{Seq: next, Epoch: meta.Epoch, Fingerprint: fingerprint}),
+	}, seq: next, lag: meta.MaxSeq - next}
+	return out, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// loadRecordsTx reads the records of a page in the pull's read transaction
+// and exports them as the REST API would show them to auth.
+func loadRecordsTx(app core.App, tx *dbx.Tx, auth *core.Record, page []syncproto.Row) (map[string]map[string]any, error) {
+	byCol := map[string][]any{}
+	for _, r := range page {
+		if !r.Removed {
+			byCol[r.Collection] = append(byCol[r.Collection], r.ID)
+		}
+	}
+	out := map[string]map[string]any{}
+	for name, ids := range byCol {
+		col, err := app.FindCachedCollectionByNameOrId(name)
+		if err != nil {
+			return nil, err
+		}
+		var rows []dbx.NullStringMap
+		if err := tx.Select("*").From(col.Name).Where(dbx.In("id", ids...)).All(&rows); err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			rec, err := recordFromRow(col, row)
+			if err != nil {
+				return nil, err
+			}
+			if col.IsAuth() && rec.Id == auth.Id {
+				rec.IgnoreEmailVisibility(true)
+			}
+			out[name+"/"+rec.Id] = rec.PublicExport()
+		}
+	}
+	return out, nil
+}
+
+func recordFromRow(col *core.Collection, row dbx.NullStringMap) (*core.Record, error) {
+	rec := core.NewRecord(col)
+	for _, f := range col.Fields {
+		var v any
+		if ns, ok := row[f.GetName()]; ok && ns.Valid {
+			v = ns.String
+		}
+		pv, err := f.PrepareValue(rec, v)
+		if err != nil {
+			return nil, err
+		}
+		rec.SetRaw(f.GetName(), pv)
+	}
+	rec.Id = rec.GetString("id")
+	return rec, nil
+}

@@ -1,0 +1,287 @@
+package hooks
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
+)
+
+// handlePush answers POST /api/sync/push (DESIGN §5).
+func (s *Service) handlePush(e *core.RequestEvent) error {
+	req, err := syncproto.ParseRequest(e.Request.Body)
+	if err != nil {
+		var re *syncproto.RequestError
+		if errors.As(err, &re) {
+			return ruleError(re.Code, "", re.Message)
+		}
+		return ruleError(syncproto.CodeInvalidRequest, "", err.Error())
+	}
+	resp := s.Push(e.App, e.Auth, req)
+	upd := deviceUpdate{pushed: true}
+	for _, r := range resp.Results {
+		if r.Error != nil {
+			upd.lastError = r.Error.Code + ": " + r.Error.Message
+		}
+	}
+	s.recordDevice(e.App, e.Auth, req.Device, upd)
+	return e.JSON(http.StatusOK, resp)
+}
+
+// Push applies the mutations of req in order, each in its own transaction
+// with the record of its result, so that a mutation is applied exactly once
+// even if the server dies mid-batch and the phone sends the batch again.
+func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) syncproto.PushResponse {
+	head, _ := maxCommittedSeq(app)
+	resp := syncproto.PushResponse{Results: make([]syncproto.Result, 0, len(req.Mutations))}
+	for _, m := range req.Mutations {
+		resp.Results = append(resp.Results, s.applyMutation(app, auth, req.Device, m))
+	}
+	// The device keeps pulling from its own cursor; this one marks the
+	// log just before this push, so pulling from it never skips the
+	// push's own changes.
+	epoch, _ := syncEpoch(app)
+	resp.Cursor = syncproto.EncodeCursor(syncproto.Cursor{Seq: head, Epoch: epoch, Fingerprint: syncproto.Fingerprint(userScopes(app, auth))})
+	return resp
+}
+
+func (s *Service) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
+	if prior, ok := loadMutationResult(app, auth.Id, m.ID); ok {
+		return prior
+	}
+	if m.Invalid != nil {
+		res := syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}
+		_ = storeMutationResult(app, auth.Id, device, m.ID, res)
+		return res
+	}
+	var res syncproto.Result
+	err := app.RunInTransaction(func(tx core.App) error {
+		var err error
+		if res, err = s.mutate(tx, auth, m); err != nil {
+			return err
+		}
+		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+	})
+	if err == nil {
+		return res
+	}
+	res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: pushError(err)}
+	if res.Error.Code == "internal_error" {
+		return res // transient: the device may retry it
+	}
+	// A refusal is final: remember it so that a retry answers the same.
+	if serr := storeMutationResult(app, auth.Id, device, m.ID, res); serr != nil {
+		app.Logger().Error("sync push: storing a rejection", "error", serr)
+	}
+	return res
+}
+
+// clientDataSkip are keys a client replica carries but never writes.
+var clientDataSkip = map[string]bool{"id": true, "created": true, "updated": true,
+	"collectionId": true, "collectionName": true, "expand": true, "version": true}
+
+// mutate applies one mutation through the same rules as REST: the API
+// rule of the collection, the J12 field checks and every model hook.
+func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
+	col, err := tx.FindCachedCollectionByNameOrId(m.Collection)
+	if err != nil {
+		return syncproto.Result{}, err
+	}
+	data := map[string]any{}
+	for k, v := range m.Data {
+		if !clientDataSkip[k] {
+			data[k] = v
+		}
+	}
+	info := &core.RequestInfo{Auth: auth, Body: data, Context: core.RequestInfoContextDefault}
+	applied := func(r *core.Record) (syncproto.Result, error) {
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied, Record: exportFor(tx, auth, r)}, nil
+	}
+
+	switch m.Op {
+	case syncproto.OpCreate:
+		info.Method = http.MethodPost
+		if _, err := tx.FindRecordById(col, m.RecordID); err == nil {
+			return syncproto.Result{}, ruleError("already_exists", "record_id", "A record with this id already exists.")
+		}
+		r := core.NewRecord(col)
+		r.Id = m.RecordID
+		r.Load(data)
+		if err := s.authorizeWrite(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if err := s.saveAs(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if ok, err := tx.CanAccessRecord(r, info, col.CreateRule); err != nil || !ok {
+			return syncproto.Result{}, ruleError("forbidden", "", "You may not create this record.")
+		}
+		return applied(r)
+
+	case syncproto.OpUpdate:
+		info.Method = http.MethodPatch
+		r, err := tx.FindRecordById(col, m.RecordID)
+		if err != nil {
+			return syncproto.Result{}, ruleError("not_found", "record_id", "The record does not exist or is not visible to you.")
+		}
+		if ok, err := tx.CanAccessRecord(r, info, col.UpdateRule); err != nil || !ok {
+			return syncproto.Result{}, ruleError("forbidden", "", "You may not update this record.")
+		}
+		apply := data
+		if m.BaseVersion != nil && col.Fields.GetByName("version") != nil {
+			var conflicts []string
+			apply, conflicts, err = syncproto.Merge(r.FieldsData(), fieldVersions(r), int64(r.GetInt("version")), *m.BaseVersion, data)
+			if err != nil {
+				return syncproto.Result{}, ruleError("invalid_base_version", "base_version", err.Error())
+			}
+			if len(conflicts) > 0 {
+				fields := map[string]any{}
+				for _, f := range conflicts {
+					fields[f] = r.Get(f)
+				}
+				return syncproto.Result{ID: m.ID, Status: syncproto.StatusConflict, Record: exportFor(tx, auth, r),
+					Error: &syncproto.Error{Code: "conflict", Message: "Changed on the server since your version: " + fmt.Sprint(conflicts), Fields: fields}}, nil
+			}
+		}
+		if len(apply) == 0 {
+			return applied(r)
+		}
+		r.Load(apply)
+		if err := s.authorizeWrite(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if err := s.saveAs(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		return applied(r)
+
+	default: // delete
+		info.Method = http.MethodDelete
+		r, err := tx.FindRecordById(col, m.RecordID)
+		if err != nil {
+			// already gone: deleting is idempotent
+			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
+		}
+		if ok, err := tx.CanAccessRecord(r, info, col.DeleteRule); err != nil || !ok {
+			return syncproto.Result{}, ruleError("forbidden", "", "You may not delete this record.")
+		}
+		s.actors.Store(r, auth)
+		defer s.actors.Delete(r)
+		if err := tx.Delete(r); err != nil {
+			return syncproto.Result{}, err
+		}
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
+	}
+}
+
+// saveAs saves r on behalf of auth, so that the audit names the actor.
+func (s *Service) saveAs(tx core.App, auth, r *core.Record) error {
+	s.actors.Store(r, auth)
+	defer s.actors.Delete(r)
+	return tx.Save(r)
+}
+
+// fieldVersions is the record version at which each field last changed.
+// Collections without per-field tracking count every field as changed at
+// the current version, so any concurrent edit of a differing value is a
+// conflict rather than a silent overwrite.
+func fieldVersions(r *core.Record) map[string]int64 {
+	fv := map[string]int64{}
+	if r.Collection().Fields.GetByName("field_versions") != nil {
+		_ = r.UnmarshalJSONField("field_versions", &fv)
+		return fv
+	}
+	v := int64(r.GetInt("version"))
+	for _, f := range r.Collection().Fields {
+		fv[f.GetName()] = v
+	}
+	return fv
+}
+
+// exportFor is the record as the REST API would show it to auth.
+func exportFor(app core.App, auth, r *core.Record) map[string]any {
+	fresh, err := app.FindRecordById(r.Collection(), r.Id)
+	if err != nil {
+		fresh = r
+	}
+	if fresh.Collection().IsAuth() && fresh.Id == auth.Id {
+		fresh.IgnoreEmailVisibility(true)
+	}
+	return fresh.PublicExport()
+}
+
+// pushError turns a write failure into the error of a rejected mutation,
+// with the same code REST would give.
+func pushError(err error) *syncproto.Error {
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) && apiErr.Status < 500 {
+		out := &syncproto.Error{Code: "rejected", Message: apiErr.Message, Fields: apiErr.Data}
+		if c, ok := apiErr.Data["code"].(string); ok {
+			out.Code = c
+			if msg, ok := apiErr.Data["message"].(string); ok {
+				out.Message = msg
+			}
+			out.Fields = nil
+		} else {
+			for _, v := range apiErr.Data {
+				if m, ok := v.(map[string]any); ok {
+					if c, ok := m["code"].(string); ok {
+						out.Code, out.Message = c, fmt.Sprint(m["message"])
+						break
+					}
+				}
+			}
+		}
+		return out
+	}
+	var verrs validation.Errors
+	if errors.As(err, &verrs) {
+		fields := map[string]any{}
+		out := &syncproto.Error{Code: "validation_failed", Message: verrs.Error(), Fields: fields}
+		for k, v := range verrs {
+			fields[k] = v.Error()
+			var ve validation.Error
+			if errors.As(v, &ve) && out.Code == "validation_failed" {
+				out.Code = ve.Code()
+			}
+		}
+		return out
+	}
+	return &syncproto.Error{Code: "internal_error", Message: "The server could not apply this change now; it will be retried."}
+}
+
+func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Result, bool) {
+	var raw string
+	err := app.DB().NewQuery("SELECT result FROM _sync_mutations WHERE user_id = {:u} AND mutation_id = {:m}").
+		Bind(dbx.Params{"u": userID, "m": mutationID}).Row(&raw)
+	if err != nil {
+		if !errors.Is(err, sql.ErrNoRows) {
+			app.Logger().Error("sync push: reading a prior result", "error", err)
+		}
+		return syncproto.Result{}, false
+	}
+	var res syncproto.Result
+	if json.Unmarshal([]byte(raw), &res) != nil {
+		return syncproto.Result{}, false
+	}
+	return res, true
+}
+
+func storeMutationResult(app core.App, userID, device, mutationID string, res syncproto.Result) error {
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	_, err = app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
+		VALUES ({:u}, {:m}, {:d}, {:r}) ON CONFLICT (user_id, mutation_id) DO NOTHING`).
+		Bind(dbx.Params{"u": userID, "m": mutationID, "d": device, "r": string(raw)}).Execute()
+	return err
+}

@@ -1,0 +1,292 @@
+// The outbox: every write the user makes is first stored here (IndexedDB,
+// per user), shown at once through the store overlay, and sent when the
+// network allows. Nothing is ever dropped silently: an entry leaves the outbox
+// only when the server applied it or the user chose to abandon it.
+//
+// Transports:
+//  - "push": POST /api/sync/push, for itineraries and events (and incidents
+//    without photos). Consecutive push entries travel in one request.
+//  - "rest": PocketBase's REST API, for what push does not carry: assignment
+//    decisions (assignments are not client-writable through push) and
+//    incidents with photos (multipart upload).
+
+import { api, ApiError } from './api.js';
+import { transaction, request, getMeta, setMeta } from './db.js';
+import { uuid } from './ids.js';
+import { session } from './session.js';
+import * as store from './store.js';
+import { setStatus, emit } from './state.js';
+
+const PUSH_BATCH = 100;
+const inFlight = new Set(); // mutation ids being sent right now
+
+let deviceId = null;
+export async function device() {
+  if (!deviceId) {
+    deviceId = await getMeta('device');
+    if (!deviceId) {
+      deviceId = uuid();
+      await setMeta('device', deviceId);
+    }
+  }
+  return deviceId;
+}
+
+/**
+ * Queues a write. `m`: { collection, op, record_id, base_version?, data,
+ * files?, transport?, label }. Pending updates of the same record that were
+ * never sent are merged into one (fewer bytes on 2G); an update supersedes
+ * earlier rejected or conflicting updates of the same record.
+ */
+export async function enqueue(m) {
+  const user = session.user.id;
+  const entry = {
+    id: uuid(),
+    user,
+    collection: m.collection,
+    op: m.op,
+    record_id: m.record_id,
+    base_version: m.base_version,
+    data: m.data || {},
+    files: m.files || null,
+    transport: m.transport || 'push',
+    label: m.label || '',
+    status: 'pending',
+    error: null,
+    server_record: null,
+    attempts: 0,
+    created_at: new Date().toISOString(),
+  };
+  await transaction(['outbox'], 'readwrite', async (s) => {
+    const mine = (await request(s.outbox.index('user').getAll(user))).sort((a, b) => a.seq - b.seq);
+    const same = mine.filter((e) => e.collection === m.collection && e.record_id === m.record_id);
+    if (m.op === 'update') {
+      for (const e of same) {
+        if (e.op === 'update' && e.status !== 'pending') s.outbox.delete(e.seq);
+      }
+      const target = [...same].reverse().find((e) => e.status === 'pending' && e.attempts === 0 &&
+        !inFlight.has(e.id) && (e.op === 'create' || e.op === 'update') && e.transport === entry.transport);
+      if (target) {
+        target.data = { ...target.data, ...entry.data };
+        if (entry.label && target.op === 'update') target.label = entry.label;
+        s.outbox.put(target);
+        return;
+      }
+    }
+    s.outbox.add(entry);
+  });
+  await store.refreshOutbox();
+  flushSoon();
+  return entry;
+}
+
+/** Replaces a rejected or conflicting entry's data and queues it again. */
+export async function resubmit(entry, data, { rebase = false } = {}) {
+  await transaction(['outbox'], 'readwrite', async (s) => {
+    const e = await request(s.outbox.get(entry.seq));
+    if (!e) return;
+    // A new mutation id: the server remembers the first answer for an id.
+    e.id = uuid();
+    if (data) e.data = data;
+    if (rebase && e.server_record) e.base_version = e.server_record.version;
+    e.status = 'pending';
+    e.error = null;
+    e.attempts = 0;
+    s.outbox.put(e);
+  });
+  await store.refreshOutbox();
+  flushSoon();
+}
+
+export async function discard(entry) {
+  await transaction(['outbox'], 'readwrite', (s) => { s.outbox.delete(entry.seq); });
+  await store.refreshOutbox();
+}
+
+// --- sending -------------------------------------------------------------
+
+let flushing = null;
+let again = false;
+let retryTimer = null;
+let backoff = 0;
+let soonTimer = null;
+
+/** Flush in a moment, so that several quick edits go in one request. */
+export function flushSoon(delay = 300) {
+  clearTimeout(soonTimer);
+  soonTimer = setTimeout(() => { flush(); }, delay);
+}
+
+/** Sends pending entries in order. Resolves true when the outbox drained. */
+export function flush() {
+  if (flushing) { again = true; return flushing; }
+  flushing = (async () => {
+    let ok;
+    do {
+      again = false;
+      ok = await runOnce();
+    } while (again && ok);
+    return ok;
+  })().finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function runOnce() {
+  if (!session.user || !session.token) return false;
+  const user = session.user.id;
+  const entries = (await transaction(['outbox'], 'readonly', (s) => request(s.outbox.index('user').getAll(user))))
+    .filter((e) => e.status === 'pending').sort((a, b) => a.seq - b.seq);
+  if (!entries.length) return true;
+  let touched = false;
+  let stopped = false;
+  for (let i = 0; i < entries.length && !stopped;) {
+    const e = entries[i];
+    let n = 1;
+    let outcome;
+    if (e.transport === 'push') {
+      const batch = [e];
+      while (batch.length < PUSH_BATCH && i + batch.length < entries.length &&
+        entries[i + batch.length].transport === 'push') batch.push(entries[i + batch.length]);
+      n = batch.length;
+      outcome = await sendPush(batch);
+    } else {
+      outcome = await sendRest(e);
+    }
+    touched = true;
+    if (outcome === 'stop') stopped = true;
+    i += n;
+  }
+  if (touched) {
+    await store.refreshOutbox();
+    emit('pushed');
+  }
+  if (stopped) scheduleRetry();
+  else backoff = 0;
+  return !stopped;
+}
+
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  backoff = Math.min(backoff ? backoff * 2 : 15000, 5 * 60000);
+  retryTimer = setTimeout(() => { if (navigator.onLine) flush(); }, backoff);
+}
+
+function toMutation(e) {
+  const m = { id: e.id, collection: e.collection, op: e.op, record_id: e.record_id, data: e.data };
+  if (e.op === 'update' && Number.isInteger(e.base_version)) m.base_version = e.base_version;
+  return m;
+}
+
+async function sendPush(batch) {
+  batch.forEach((e) => inFlight.add(e.id));
+  let res;
+  try {
+    await bumpAttempts(batch);
+    res = await api('/api/sync/push', { method: 'POST', body: { device: await device(), mutations: batch.map(toMutation) } });
+  } catch (err) {
+    batch.forEach((e) => inFlight.delete(e.id));
+    if (!(err instanceof ApiError) || err.retryable || err.status === 401) {
+      setStatus({ lastError: err.code || 'offline' });
+      return 'stop';
+    }
+    // The whole request was refused (malformed): isolate the culprit by
+    // sending one by one, so one bad entry never blocks the others.
+    if (batch.length > 1) {
+      for (const e of batch) if ((await sendPush([e])) === 'stop') return 'stop';
+      return 'ok';
+    }
+    await settle(batch[0], { status: 'rejected', error: { code: err.code, message: err.message, fields: err.fields } });
+    return 'ok';
+  }
+  batch.forEach((e) => inFlight.delete(e.id));
+  const byId = new Map((res.results || []).map((r) => [r.id, r]));
+  for (const e of batch) {
+    const r = byId.get(e.id);
+    if (!r) continue; // not answered: stays pending, sent again next time
+    await settle(e, r);
+  }
+  return 'ok';
+}
+
+/** Records a server answer: applied → out of the outbox, else kept with the reason. */
+async function settle(entry, result) {
+  const collections = ['outbox'];
+  const rec = result.record;
+  if (rec && store.collection(entry.collection)) collections.push(entry.collection);
+  await transaction(collections, 'readwrite', async (s) => {
+    if (rec && s[entry.collection]) s[entry.collection].put(rec);
+    const cur = await request(s.outbox.get(entry.seq));
+    if (!cur || cur.id !== entry.id) return; // resubmitted meanwhile
+    if (result.status === 'applied') {
+      s.outbox.delete(entry.seq);
+    } else {
+      cur.status = result.status === 'conflict' ? 'conflict' : 'rejected';
+      cur.error = result.error || { code: result.status, message: '' };
+      cur.server_record = rec || null;
+      s.outbox.put(cur);
+    }
+  });
+  if (rec) await store.refresh([entry.collection]);
+}
+
+async function bumpAttempts(entries) {
+  await transaction(['outbox'], 'readwrite', async (s) => {
+    for (const e of entries) {
+      const cur = await request(s.outbox.get(e.seq));
+      if (cur && cur.id === e.id) { cur.attempts = (cur.attempts || 0) + 1; s.outbox.put(cur); }
+    }
+  });
+}
+
+async function sendRest(e) {
+  inFlight.add(e.id);
+  try {
+    await bumpAttempts([e]);
+    const record = await restCall(e);
+    await settle(e, { status: 'applied', record });
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.retryable || err.status === 401) {
+      setStatus({ lastError: err.code || 'offline' });
+      return 'stop';
+    }
+    // A retry after a lost answer finds the work already done: an incident
+    // whose id exists, or an assignment already in the wanted state.
+    const already = await alreadyApplied(e);
+    if (already) await settle(e, { status: 'applied', record: already });
+    else await settle(e, { status: 'rejected', error: { code: err.code, message: err.message, fields: err.fields } });
+    return 'ok';
+  } finally {
+    inFlight.delete(e.id);
+  }
+}
+
+function restCall(e) {
+  const base = `/api/collections/${e.collection}/records`;
+  if (e.op === 'create') {
+    const form = new FormData();
+    // PocketBase reads non-file fields of a multipart body from @jsonPayload,
+    // which keeps numbers, booleans and {lat,lon} typed.
+    form.append('@jsonPayload', JSON.stringify({ ...e.data, id: e.record_id }));
+    for (const f of e.files || []) form.append('photos', f.blob, f.name);
+    return api(base, { method: 'POST', form, timeout: 120000 });
+  }
+  if (e.op === 'update') return api(`${base}/${e.record_id}`, { method: 'PATCH', body: e.data });
+  return api(`${base}/${e.record_id}`, { method: 'DELETE' });
+}
+
+async function alreadyApplied(e) {
+  if (e.op === 'delete') return null;
+  try {
+    const rec = await api(`/api/collections/${e.collection}/records/${e.record_id}`);
+    if (e.op === 'create') return rec;
+    const same = Object.entries(e.data).every(([k, v]) => JSON.stringify(rec[k]) === JSON.stringify(v));
+    return same ? rec : null;
+  } catch {
+    return null;
+  }
+}
+
+export function isInFlight(entry) {
+  return inFlight.has(entry.id);
+}
