@@ -35,4 +35,5 @@ func RegisterCommands(root *cobra.Command, s *Service) {
 		},
 	})
 	root.AddCommand(geoCmd)
+	registerReceiptCommands(root, s)
 }

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tests"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // templateDir is a data dir migrated once in TestMain and cloned per test.
@@ -215,4 +217,14 @@ func sharedData(t testing.TB) string {
 		t.Skipf("reference boundaries not found in %s (set COPROSEC_SHARED_DATA): %v", dir, err)
 	}
 	return dir
+}
+
+// apiErrorData renders the data of an *router.ApiError inside err.
+func apiErrorData(err error) string {
+	var apiErr *router.ApiError
+	if errors.As(err, &apiErr) {
+		b, _ := json.Marshal(apiErr.Data)
+		return string(b)
+	}
+	return ""
 }

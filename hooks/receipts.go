@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // keyringParam is the _params row holding the receipt signing keys. The
@@ -25,37 +28,74 @@ const keyringParam = "coprosec_receipt_keyring"
 const keyRetention = 60 * 24 * time.Hour
 
 // loadKeyring returns the signing keys, creating them on first use.
+//
+// The keys are read on every use rather than cached, so that a rotation by
+// `coprosec receipts rotate-key` (another process on the same database)
+// takes effect at once in a running server.
 func (s *Service) loadKeyring(app core.App) (receipts.Keyring, error) {
-	var raw string
-	err := app.DB().NewQuery("SELECT value FROM _params WHERE id = {:id}").Bind(dbx.Params{"id": keyringParam}).Row(&raw)
-	if err == nil {
-		return receipts.UnmarshalKeyring([]byte(raw))
+	kr, found, err := readKeyring(app)
+	if err != nil || found {
+		return kr, err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return receipts.Keyring{}, err
-	}
-	kr, err := receipts.Keyring{}.Rotate(s.Now())
+	kr, err = receipts.Keyring{}.Rotate(s.Now())
 	if err != nil {
 		return kr, err
 	}
-	return kr, storeKeyring(app, kr, true)
+	data, err := receipts.MarshalKeyring(kr)
+	if err != nil {
+		return kr, err
+	}
+	// Two first requests may race: the loser keeps the winner's keys.
+	_, err = app.DB().NewQuery("INSERT INTO _params (id, value) VALUES ({:id}, {:v}) ON CONFLICT (id) DO NOTHING").
+		Bind(dbx.Params{"id": keyringParam, "v": string(data)}).Execute()
+	if err != nil {
+		return kr, err
+	}
+	kr, found, err = readKeyring(app)
+	if err == nil && !found {
+		err = errors.New("receipt keyring vanished after it was stored")
+	}
+	return kr, err
 }
 
-func storeKeyring(app core.App, kr receipts.Keyring, insert bool) error {
+// readKeyring reads the stored keyring; found is false when there is none.
+func readKeyring(app core.App) (kr receipts.Keyring, found bool, err error) {
+	var raw sql.NullString
+	err = app.DB().NewQuery("SELECT value FROM _params WHERE id = {:id}").Bind(dbx.Params{"id": keyringParam}).Row(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return kr, false, nil
+	}
+	if err != nil {
+		return kr, false, err
+	}
+	kr, err = receipts.UnmarshalKeyring([]byte(raw.String))
+	return kr, true, err
+}
+
+func storeKeyring(app core.App, kr receipts.Keyring) error {
 	data, err := receipts.MarshalKeyring(kr)
 	if err != nil {
 		return err
 	}
-	if insert {
-		_, err = app.DB().Insert("_params", dbx.Params{"id": keyringParam, "value": string(data)}).Execute()
-	} else {
-		_, err = app.DB().Update("_params", dbx.Params{"value": string(data)}, dbx.HashExp{"id": keyringParam}).Execute()
-	}
+	_, err = app.DB().Update("_params", dbx.Params{"value": string(data), "updated": types.NowDateTime().String()},
+		dbx.HashExp{"id": keyringParam}).Execute()
 	return err
 }
 
+// ReceiptJWKS returns the published key set (active key first), creating
+// the keys on first use.
+func (s *Service) ReceiptJWKS(app core.App) (receipts.JWKS, error) {
+	kr, err := s.loadKeyring(app)
+	if err != nil {
+		return receipts.JWKS{}, err
+	}
+	return kr.JWKS(), nil
+}
+
 // RotateReceiptKey retires the active signing key for a new one; receipts
-// signed with the old key stay verifiable until they expire.
+// signed with the old key stay verifiable until they expire. A retired key
+// is dropped only once it is older than keyRetention and no stored receipt
+// it signed is still unexpired.
 func (s *Service) RotateReceiptKey(app core.App) (receipts.Keyring, error) {
 	var kr receipts.Keyring
 	err := app.RunInTransaction(func(tx core.App) error {
@@ -67,10 +107,63 @@ func (s *Service) RotateReceiptKey(app core.App) (receipts.Keyring, error) {
 		if err != nil {
 			return err
 		}
-		kr = kr.Prune(s.Now(), keyRetention)
-		return storeKeyring(tx, kr, false)
+		inUse, err := keysInUse(tx, s.Now())
+		if err != nil {
+			return err
+		}
+		pruned := kr.Prune(s.Now(), keyRetention)
+		kept := map[string]bool{}
+		for _, k := range pruned.Previous {
+			kept[k.ID] = true
+		}
+		for _, k := range kr.Previous {
+			if !kept[k.ID] && inUse[k.ID] {
+				pruned.Previous = append(pruned.Previous, k)
+			}
+		}
+		kr = pruned
+		return storeKeyring(tx, kr)
 	})
 	return kr, err
+}
+
+// keysInUse lists the kids that signed a stored receipt that has not
+// expired yet (revoked ones included, so that a phone sees "revoked"
+// rather than "unknown key").
+func keysInUse(app core.App, now time.Time) (map[string]bool, error) {
+	var tokens []string
+	if err := app.DB().NewQuery("SELECT token FROM receipts").Column(&tokens); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, tok := range tokens {
+		kid, exp, ok := peekToken(tok)
+		if ok && exp.After(now.Add(-receipts.Leeway)) {
+			out[kid] = true
+		}
+	}
+	return out, nil
+}
+
+// peekToken reads the kid and expiry of one of our own stored tokens,
+// without verifying it.
+func peekToken(token string) (kid string, exp time.Time, ok bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", exp, false
+	}
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	var c struct {
+		Exp int64 `json:"exp"`
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	if err1 != nil || err2 != nil || json.Unmarshal(hb, &h) != nil || json.Unmarshal(cb, &c) != nil {
+		return "", exp, false
+	}
+	return h.Kid, time.Unix(c.Exp, 0), h.Kid != ""
 }
 
 // issueReceipt creates the receipt of an event whose lead assignment was
@@ -143,20 +236,26 @@ func (s *Service) issueReceipt(tx core.App, lead *core.Record) error {
 	return saveSystem(tx, r)
 }
 
-// nextReceiptNumber numbers receipts per département and year. It runs in
-// the write transaction, and SQLite has a single writer, so two
-// acknowledgements cannot take the same number.
+// nextReceiptNumber numbers receipts per département and year, like
+// BJ08-2026-000123 for the département BJ08 (Littoral). It runs in the
+// write transaction, and SQLite has a single writer, so two
+// acknowledgements cannot take the same number. It follows the highest
+// number used, not the count, so that a deleted receipt (its event deleted
+// from the dashboard) never makes a number come round again.
 func nextReceiptNumber(tx core.App, depCode string, year int) (string, error) {
-	if depCode == "" {
-		depCode = "BJ00"
+	digits := strings.TrimPrefix(depCode, "BJ") // FormatNumber adds the country
+	if len(digits) != 2 {
+		digits = "00" // no département known: never happens for a placed event
 	}
-	prefix := fmt.Sprintf("%s-%d-", depCode, year)
-	var n int64
-	err := tx.DB().NewQuery("SELECT COUNT(*) FROM receipts WHERE number LIKE {:p}").Bind(dbx.Params{"p": prefix + "%"}).Row(&n)
+	prefix := receipts.FormatNumber(digits, year, 0)
+	prefix = prefix[:strings.LastIndexByte(prefix, '-')+1]
+	var n sql.NullInt64
+	err := tx.DB().NewQuery("SELECT MAX(CAST(SUBSTR(number, {:from}) AS INTEGER)) FROM receipts WHERE SUBSTR(number, 1, {:len}) = {:p}").
+		Bind(dbx.Params{"p": prefix, "len": len(prefix), "from": len(prefix) + 1}).Row(&n)
 	if err != nil {
 		return "", err
 	}
-	return receipts.FormatNumber(depCode, year, n+1), nil
+	return receipts.FormatNumber(digits, year, n.Int64+1), nil
 }
 
 // revokeReceipts revokes the standing receipts of an event (J6).
@@ -184,8 +283,8 @@ func revocationList(app core.App) (receipts.RevocationList, error) {
 	err := app.DB().NewQuery("SELECT number, revoked_reason AS reason, revoked_at FROM receipts WHERE revoked_at != ''").All(&rows)
 	list := receipts.NewRevocationList()
 	for _, r := range rows {
-		at, _ := time.Parse("2006-01-02 15:04:05.000Z", r.At)
-		list.Revoke(r.Number, at, r.Reason)
+		at, _ := types.ParseDateTime(r.At)
+		list.Revoke(r.Number, at.Time(), r.Reason)
 	}
 	return list, err
 }

@@ -1,0 +1,271 @@
+// Declare or edit an event. Works offline: the declaration goes to the outbox
+// with a client-made id and shows in the list at once; the server assigns
+// units and flags when it arrives.
+
+import { h, field, select, errorBox, toast, formValues } from '../ui.js';
+import * as store from '../store.js';
+import * as outbox from '../outbox.js';
+import { api } from '../api.js';
+import { recordId } from '../ids.js';
+import { EVENT_KINDS, SECURITY_NEEDS, errorMessage } from '../labels.js';
+import { toLocalInput, fromLocalInput, formatFull, parseDate } from '../time.js';
+import { checkEvent, defaultWindow } from '../rules.js';
+import { emit } from '../state.js';
+import { fieldLabel } from './common.js';
+
+export function render(main, params, [id]) {
+  const me = store.me();
+  const editing = id ? store.get('events', id) : null;
+  if (id && !editing) {
+    main.replaceChildren(h('h2', null, 'Événement introuvable'), h('a', { class: 'btn', href: '#/' }, 'Retour'));
+    return { live: 'until-input' };
+  }
+  // A rejected creation is corrected in place: same record id, new attempt.
+  const rejectedCreate = editing && (editing._local || []).find((l) => l.entry.op === 'create' && l.status !== 'pending');
+  const elections = store.electionsFor(me.party);
+  const ev = editing || {
+    kind: 'meeting', status: 'declared', security_needs: [], sound_vehicle: false,
+    itinerary: params.get('itineraire') || '', election: elections[0] && elections[0].id,
+    ...defaultWindow(elections[0]),
+  };
+  let location = ev.location && typeof ev.location.lat === 'number' && !(ev.location.lat === 0 && ev.location.lon === 0) ? { ...ev.location } : null;
+
+  const kind = select('kind', Object.entries(EVENT_KINDS).map(([value, label]) => ({ value, label })), ev.kind, { required: true });
+  const title = h('input', { id: 'title', name: 'title', required: true, maxlength: '200', value: ev.title || '', autocomplete: 'off' });
+  const place = h('input', { id: 'place', name: 'place', maxlength: '300', value: ev.place || '', placeholder: 'Ex. Place de l’Étoile rouge' });
+  const commune = select('commune', [{ value: '', label: '— Choisir —' }, ...store.communeGroups()], ev.commune || '');
+  const arrWrap = h('div');
+  const fillArr = (selected) => {
+    const arrs = store.arrondissementsOf(commune.value);
+    arrWrap.replaceChildren();
+    if (!arrs.length) return;
+    arrWrap.append(field('Arrondissement', select('arrondissement',
+      [{ value: '', label: '— Toute la commune —' }, ...arrs.map((a) => ({ value: a.id, label: a.name }))], selected || '')));
+  };
+  commune.addEventListener('change', () => fillArr(''));
+  fillArr(ev.arrondissement);
+
+  const gpsOut = h('p', { class: 'card-line', 'aria-live': 'polite' });
+  const showGps = () => {
+    gpsOut.replaceChildren(location
+      ? h('span', null, `Position : ${location.lat.toFixed(5)}, ${location.lon.toFixed(5)} `,
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => { location = null; showGps(); } }, 'Retirer'))
+      : 'Aucune position GPS.');
+  };
+  showGps();
+  const gpsBtn = h('button', {
+    type: 'button', class: 'btn',
+    onclick: async () => {
+      gpsOut.textContent = 'Recherche de la position…';
+      try {
+        location = await currentPosition();
+        showGps();
+        await suggestDivision(location, commune, fillArr);
+      } catch {
+        gpsOut.replaceChildren(errorBox(errorMessage('local_gps')));
+      }
+    },
+  }, 'Utiliser ma position GPS');
+
+  const routeText = h('textarea', {
+    id: 'route', name: 'route', rows: '3', placeholder: '6.3654, 2.4183',
+  }, (ev.route || []).map((p) => `${p.lat}, ${p.lon}`).join('\n'));
+  const routeAdd = h('button', {
+    type: 'button', class: 'btn btn-small',
+    onclick: async () => {
+      try {
+        const p = await currentPosition();
+        routeText.value = `${routeText.value.trim()}\n${p.lat}, ${p.lon}`.trim();
+      } catch { toast(errorMessage('local_gps'), 'error'); }
+    },
+  }, 'Ajouter ma position au parcours');
+  const routeBlock = h('div', null, field('Parcours (un point « latitude, longitude » par ligne)', routeText), routeAdd);
+  const toggleRoute = () => { routeBlock.hidden = !['caravan', 'march'].includes(kind.value); };
+  kind.addEventListener('change', toggleRoute);
+  toggleRoute();
+
+  const starts = h('input', { id: 'starts_at', name: 'starts_at', type: 'datetime-local', required: true, value: toLocalInput(ev.starts_at) });
+  const ends = h('input', { id: 'ends_at', name: 'ends_at', type: 'datetime-local', required: true, value: toLocalInput(ev.ends_at) });
+  const attendance = h('input', { id: 'expected_attendance', name: 'expected_attendance', type: 'number', min: '0', inputmode: 'numeric', value: ev.expected_attendance || '' });
+  const needs = h('fieldset', { class: 'checks' }, h('legend', null, 'Besoins de sécurité'),
+    Object.entries(SECURITY_NEEDS).map(([value, label]) => h('label', null,
+      h('input', { type: 'checkbox', name: 'security_needs', value, 'data-multi': '1', checked: (ev.security_needs || []).includes(value) }), ' ', label)));
+  const sound = h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'sound_vehicle', id: 'sound_vehicle', checked: !!ev.sound_vehicle }), ' Véhicule sonorisé');
+  const notes = h('textarea', { id: 'notes', name: 'notes', rows: '3', maxlength: '5000' }, ev.notes || '');
+
+  const itins = store.itinerariesOf(me.party);
+  const itinSel = select('itinerary', [{ value: '', label: '— Aucun —' }, ...itins.map((i) => ({ value: i.id, label: i.title }))], ev.itinerary || '');
+  const electionSel = elections.length > 1 || (editing && !elections.some((e) => e.id === ev.election))
+    ? select('election', store.list('elections').map((e) => ({ value: e.id, label: e.name })), ev.election)
+    : h('input', { type: 'hidden', name: 'election', value: ev.election || '' });
+  const el = store.get('elections', ev.election);
+  const campaign = el ? h('p', { class: 'hint' }, `Campagne : du ${formatFull(el.campaign_start)} au ${formatFull(el.campaign_end)}. Déclarez au moins ${el.notice_hours || 72} h à l’avance ; meetings et rassemblements entre 7 h et 23 h.`) : null;
+
+  const msg = h('div', { 'aria-live': 'assertive' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, editing ? 'Enregistrer les modifications' : 'Déclarer l’événement');
+
+  const form = h('form', { class: 'form', novalidate: true, onsubmit: (e) => { e.preventDefault(); save(); } },
+    h('p', { class: 'back' }, h('a', { href: editing ? `#/evenement/${editing.id}` : '#/' }, '‹ Retour')),
+    h('h2', null, editing ? 'Modifier l’événement' : 'Déclarer un événement'),
+    elections.length ? null : errorBox(errorMessage('election_required')),
+    campaign,
+    field('Type d’activité', kind),
+    field('Titre', title),
+    itins.length ? field('Itinéraire', itinSel) : null,
+    electionSel.tagName === 'SELECT' ? field('Élection', electionSel) : electionSel,
+    h('fieldset', null, h('legend', null, 'Lieu'),
+      field('Lieu précis', place),
+      field('Commune', commune),
+      arrWrap,
+      gpsBtn, gpsOut,
+      routeBlock),
+    h('fieldset', null, h('legend', null, 'Horaires (heure du Bénin)'),
+      h('div', { class: 'grid2' }, field('Début', starts), field('Fin', ends))),
+    field('Participants attendus', attendance),
+    needs,
+    sound,
+    field('Notes pour la police', notes),
+    msg,
+    submit);
+
+  async function save() {
+    const v = formValues(form);
+    const draft = {
+      kind: v.kind,
+      title: v.title.trim(),
+      place: v.place.trim(),
+      commune: v.commune || '',
+      arrondissement: v.arrondissement || '',
+      location,
+      route: ['caravan', 'march'].includes(v.kind) ? parseRoute(v.route) : [],
+      starts_at: fromLocalInput(v.starts_at),
+      ends_at: fromLocalInput(v.ends_at),
+      expected_attendance: v.expected_attendance === '' ? 0 : Math.max(0, Math.round(Number(v.expected_attendance))),
+      security_needs: v.security_needs || [],
+      sound_vehicle: !!v.sound_vehicle,
+      notes: v.notes.trim(),
+      itinerary: v.itinerary || '',
+      election: v.election || '',
+    };
+    if (draft.route === null) {
+      msg.replaceChildren(errorBox('Parcours illisible : un point « latitude, longitude » par ligne.'));
+      return;
+    }
+    const election = store.get('elections', draft.election);
+    const { errors, warnings } = checkEvent(draft, election);
+    if (errors.length) {
+      msg.replaceChildren(errorBox('Déclaration à corriger :', errors.map((x) => `${fieldLabel(x.field)} : ${errorMessage(x.code)}`)));
+      const first = form.querySelector(`[name="${errors[0].field}"]`);
+      if (first) first.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      if (!editing) {
+        const data = { ...clean(draft), party: me.party, status: 'declared' };
+        const rid = recordId();
+        await outbox.enqueue({ collection: 'events', op: 'create', record_id: rid, data, label: `Déclaration : ${draft.title}` });
+        announce(warnings, 'Déclaration enregistrée');
+        emit('render', { force: true });
+        location.hash = `#/evenement/${rid}`;
+      } else if (rejectedCreate) {
+        const data = { ...rejectedCreate.entry.data, ...clean(draft) };
+        await outbox.resubmit(rejectedCreate.entry, data);
+        announce(warnings, 'Déclaration corrigée');
+        location.hash = `#/evenement/${editing.id}`;
+      } else {
+        const changes = diff(editing, draft);
+        if (!Object.keys(changes).length) { location.hash = `#/evenement/${editing.id}`; return; }
+        const server = store.serverCopy('events', editing.id);
+        await outbox.enqueue({
+          collection: 'events', op: 'update', record_id: editing.id, base_version: server ? server.version : undefined,
+          data: changes, label: `Modification : ${draft.title}`,
+        });
+        announce(warnings, 'Modification enregistrée');
+        location.hash = `#/evenement/${editing.id}`;
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  main.replaceChildren(form);
+  return { live: 'until-input' };
+}
+
+function announce(warnings, what) {
+  const late = warnings.some((w) => w.code === 'late_notice');
+  const where = navigator.onLine ? 'envoi en cours' : 'elle partira au retour du réseau';
+  toast(`${what} (${where}).${late ? ' Préavis de moins de 72 h : elle sera signalée comme tardive.' : ''}`, late ? 'warn' : 'ok');
+}
+
+/** Drops empty optional relations/values so the server sees them as unset. */
+function clean(d) {
+  const out = { ...d };
+  for (const k of ['itinerary', 'commune', 'arrondissement']) if (!out[k]) delete out[k];
+  if (!out.location) delete out.location;
+  if (!out.route || !out.route.length) delete out.route;
+  return out;
+}
+
+function same(a, b, key) {
+  if (key === 'starts_at' || key === 'ends_at') {
+    const x = parseDate(a);
+    const y = parseDate(b);
+    return !!x && !!y && x.getTime() === y.getTime();
+  }
+  const norm = (v) => (v === undefined || v === null || v === '' ? null : v);
+  if (key === 'security_needs') return JSON.stringify([...(a || [])].sort()) === JSON.stringify([...(b || [])].sort());
+  if (key === 'route') return JSON.stringify(a || []) === JSON.stringify(b || []);
+  if (key === 'location') {
+    const p = (v) => (v && typeof v.lat === 'number' && !(v.lat === 0 && v.lon === 0) ? `${v.lat},${v.lon}` : null);
+    return p(a) === p(b);
+  }
+  return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+}
+
+/** Only the changed fields go to the server: untouched fields never conflict. */
+function diff(before, after) {
+  const out = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (!same(before[k], v, k)) out[k] = v === '' && ['itinerary', 'commune', 'arrondissement'].includes(k) ? '' : v;
+  }
+  return out;
+}
+
+function parseRoute(text) {
+  const pts = [];
+  for (const line of String(text || '').split('\n')) {
+    if (!line.trim()) continue;
+    const m = /^\s*(-?\d+(?:[.,]\d+)?)\s*[;,\s]\s*(-?\d+(?:[.,]\d+)?)\s*$/.exec(line.replace(/(\d),(\d)/g, '$1.$2'));
+    if (!m) return null;
+    pts.push({ lat: Number(m[1].replace(',', '.')), lon: Number(m[2].replace(',', '.')) });
+  }
+  return pts;
+}
+
+function currentPosition() {
+  return new Promise((resolve, reject) => {
+    if (!navigator.geolocation) { reject(new Error('gps')); return; }
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: round6(p.coords.latitude), lon: round6(p.coords.longitude) }),
+      reject, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+  });
+}
+
+const round6 = (x) => Math.round(x * 1e6) / 1e6;
+
+// Online, ask the server which commune/arrondissement the point is in so the
+// form shows it; offline the server resolves it on arrival (J1).
+async function suggestDivision(loc, communeSel, fillArr) {
+  if (!navigator.onLine) return;
+  try {
+    const r = await api(`/api/jurisdiction/resolve?lat=${loc.lat}&lon=${loc.lon}`, { timeout: 10000 });
+    if (r.commune && r.commune.id) {
+      communeSel.value = r.commune.id;
+      fillArr(r.arrondissement ? r.arrondissement.id : '');
+    }
+  } catch (err) {
+    if (err.code && err.code !== 'offline' && err.code !== 'no_boundaries') toast(errorMessage(err.code, err.message), 'error');
+  }
+}

@@ -1,0 +1,54 @@
+// The receipt as the organizer shows it at a checkpoint: a QR code of the
+// signed token (readable offline by any police phone), plus its readable
+// content.
+
+import { h, badge, empty, toast } from '../ui.js';
+import * as store from '../store.js';
+import { toSVG } from '../qr.js';
+import { formatFull, formatRange } from '../time.js';
+
+export function render(main, params, [eventId]) {
+  const ev = store.get('events', eventId);
+  const r = store.receiptOf(eventId);
+  const back = h('p', { class: 'back' }, h('a', { href: `#/evenement/${eventId}` }, '‹ Événement'));
+  if (!r) {
+    main.replaceChildren(back, h('h2', null, 'Récépissé'),
+      empty('Pas encore de récépissé : il est délivré dès que l’unité responsable a pris en compte la déclaration.'));
+    return { live: true };
+  }
+  let qr;
+  try {
+    qr = toSVG(r.token, { level: 'L', title: `Code QR du récépissé ${r.number}` });
+  } catch {
+    qr = h('p', { class: 'alert alert-error' }, 'Jeton trop long pour un code QR : utilisez « Copier le jeton ».');
+  }
+  const copy = h('button', {
+    type: 'button', class: 'btn',
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(r.token);
+        toast('Jeton copié.');
+      } catch {
+        tokenBox.hidden = false;
+        tokenBox.select();
+      }
+    },
+  }, 'Copier le jeton');
+  const tokenBox = h('textarea', { class: 'token', readonly: true, rows: '4', hidden: true, 'aria-label': 'Jeton du récépissé' }, r.token);
+
+  main.replaceChildren(back,
+    h('h2', null, 'Récépissé de déclaration'),
+    h('p', null, h('strong', { class: 'receipt-number' }, `N° ${r.number}`), ' ', r.revoked_at ? badge('Révoqué', 'danger') : badge('Valide', 'ok')),
+    r.revoked_at ? h('p', { class: 'alert alert-error', role: 'alert' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${r.revoked_reason}` : ''}. Ne le présentez plus.`) : null,
+    h('figure', { class: 'qr-wrap' }, qr, h('figcaption', null, 'À présenter aux forces de l’ordre : vérifiable sans réseau.')),
+    ev ? h('dl', { class: 'details' },
+      h('dt', null, 'Événement'), h('dd', null, ev.title),
+      h('dt', null, 'Quand'), h('dd', null, formatRange(ev.starts_at, ev.ends_at)),
+      h('dt', null, 'Lieu'), h('dd', null, [ev.place, store.nameOf('communes', ev.commune)].filter(Boolean).join(', ')),
+      h('dt', null, 'Parti'), h('dd', null, store.nameOf('parties', ev.party)),
+      h('dt', null, 'Unité responsable'), h('dd', null, store.nameOf('units', ev.lead_unit)),
+      h('dt', null, 'Délivré le'), h('dd', null, formatFull(r.issued_at))) : null,
+    h('div', { class: 'actions' }, copy, h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer')),
+    tokenBox);
+  return { live: true };
+}

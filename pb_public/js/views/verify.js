@@ -1,0 +1,132 @@
+// Receipt check at a checkpoint, offline: paste the token or scan the QR
+// code (BarcodeDetector, where the phone has it), then verify the Ed25519
+// signature against the cached keys and the synced revocations.
+
+import { h, field, badge, errorBox, toast } from '../ui.js';
+import * as store from '../store.js';
+import { getMeta } from '../db.js';
+import { refreshKeys } from '../sync.js';
+import { verify, extractToken, digest } from '../receipt.js';
+import { errorMessage } from '../labels.js';
+import { formatFull, formatRange, relative } from '../time.js';
+
+let stopScan = null;
+
+export function render(main) {
+  const input = h('textarea', { id: 'token', rows: '4', placeholder: 'eyJhbGciOiJFZERTQSIs…', autocapitalize: 'none', spellcheck: 'false' });
+  const result = h('div', { 'aria-live': 'polite', id: 'verify-result' });
+  const keysInfo = h('p', { class: 'hint' });
+  const video = h('video', { class: 'scanner', playsinline: true, muted: true, hidden: true, 'aria-label': 'Caméra' });
+
+  getMeta('jwks').then((j) => {
+    keysInfo.textContent = j && j.keys && j.keys.length
+      ? `Clés de vérification en mémoire (${j.keys.length}), mises à jour ${relative(new Date(j.fetched_at))}.`
+      : 'Aucune clé en mémoire : connectez-vous une fois au réseau pour les charger.';
+  });
+
+  const check = async (text) => {
+    const token = extractToken(text);
+    if (!token) { result.replaceChildren(errorBox(errorMessage('malformed'))); return; }
+    let keys = ((await getMeta('jwks')) || {}).keys || [];
+    let res = await verify(token, { keys, isRevoked });
+    // A key we do not know yet may be a new signing key: refresh once if online.
+    if ((res.code === 'unknown_key' || res.code === 'no_keys') && navigator.onLine) {
+      keys = await refreshKeys(true);
+      res = await verify(token, { keys, isRevoked });
+    }
+    result.replaceChildren(await resultCard(res));
+    result.focus();
+  };
+
+  const scanBtn = 'BarcodeDetector' in window ? h('button', {
+    type: 'button', class: 'btn',
+    onclick: async () => {
+      if (stopScan) { stopScan(); return; }
+      try {
+        stopScan = await scan(video, (text) => { stopScan && stopScan(); input.value = text; check(text); });
+        scanBtn.textContent = 'Arrêter la caméra';
+      } catch {
+        toast('Caméra indisponible : collez le jeton.', 'error');
+      }
+    },
+  }, 'Scanner le code QR') : null;
+
+  main.replaceChildren(
+    h('h2', null, 'Vérifier un récépissé'),
+    h('p', { class: 'muted' }, 'La vérification fonctionne sans réseau, avec les clés et les révocations synchronisées.'),
+    keysInfo,
+    video,
+    scanBtn ? h('div', { class: 'actions' }, scanBtn) : h('p', { class: 'hint' }, 'Lecture de QR non disponible sur ce téléphone : collez le jeton.'),
+    h('form', { class: 'form', onsubmit: (e) => { e.preventDefault(); check(input.value); } },
+      field('Jeton du récépissé', input),
+      h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Vérifier')),
+    result);
+  result.tabIndex = -1;
+  return { live: false, dispose: () => { if (stopScan) stopScan(); } };
+
+  function isRevoked(number) {
+    const r = store.receiptByNumber(number);
+    return r && r.revoked_at ? r : null;
+  }
+}
+
+async function resultCard(res) {
+  const c = res.claims || {};
+  const ok = res.valid;
+  const rows = [];
+  const add = (k, v) => { if (v) rows.push(h('dt', null, k), h('dd', null, v)); };
+  add('Numéro', c.num);
+  add('Parti', c.pac);
+  add('Unité responsable', c.unn);
+  add('Lieu', [c.plc, c.arr, c.com].filter(Boolean).join(', '));
+  add('Quand', c.sta ? formatRange(c.sta, c.end) : '');
+  add('Pris en compte le', c.ack ? formatFull(c.ack) : '');
+  if (res.revocation) add('Révoqué le', `${formatFull(res.revocation.revoked_at)}${res.revocation.revoked_reason ? ` : ${res.revocation.revoked_reason}` : ''}`);
+
+  // When this phone holds the declaration, say whether the receipt still
+  // matches it (a changed declaration gets a new receipt).
+  let match = null;
+  const ev = ok && c.evt ? store.get('events', c.evt) : null;
+  if (ev && c.dig && crypto.subtle) {
+    try {
+      const codes = { communeCode: (store.get('communes', ev.commune) || {}).code || '', arrondissementCode: (store.get('arrondissements', ev.arrondissement) || {}).code || '' };
+      const d = await digest(ev, codes);
+      match = d === c.dig
+        ? h('p', { class: 'alert alert-ok' }, 'Conforme à la déclaration enregistrée.')
+        : h('p', { class: 'alert alert-warn' }, errorMessage('digest_mismatch'));
+    } catch { /* informative only */ }
+  }
+
+  return h('div', { class: `card verdict ${ok ? 'verdict-ok' : 'verdict-bad'}`, role: 'alert' },
+    h('p', { class: 'verdict-title' }, ok ? badge('Récépissé valide', 'ok') : badge('Récépissé NON valide', 'danger')),
+    ok ? null : h('p', null, errorMessage(res.code)),
+    rows.length ? h('dl', { class: 'details' }, rows) : null,
+    match,
+    ev ? h('a', { class: 'btn', href: `#/evenement/${ev.id}` }, 'Voir l’événement') : null);
+}
+
+async function scan(video, onText) {
+  const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  let running = true;
+  const loop = async () => {
+    if (!running) return;
+    try {
+      const codes = await detector.detect(video);
+      if (codes.length && codes[0].rawValue) { onText(codes[0].rawValue); return; }
+    } catch { /* frame not ready */ }
+    setTimeout(loop, 250); // a few tries per second is plenty and spares the battery
+  };
+  loop();
+  return () => {
+    running = false;
+    stream.getTracks().forEach((t) => t.stop());
+    video.hidden = true;
+    stopScan = null;
+    const btn = document.querySelector('.actions .btn');
+    if (btn && btn.textContent === 'Arrêter la caméra') btn.textContent = 'Scanner le code QR';
+  };
+}
