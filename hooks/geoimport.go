@@ -207,8 +207,21 @@ func findByCode(tx core.App, collection string, codes ...string) (string, error)
 
 // matchGeoBoundaries turns a geoBoundaries layer into our codes: parents
 // are derived spatially from the stored level above, and a feature takes
-// the code of the existing division of the same (accent-insensitive) name
-// under the same parent, or keeps its shapeID as code.
+// the code of the existing division under the same parent that it matches,
+// trying in turn:
+//  1. the same (accent-insensitive) name;
+//  2. the same name where geoBoundaries lost letters: its downloads write
+//     "?" for every non-ASCII letter (250 of Benin's 546 arrondissements,
+//     "Tangbo-Dj?vi?"), so a "?" matches any one letter;
+//  3. the stored polygon containing the feature's interior point (a name
+//     spelled differently, or restored by hand, such as "Beng?kou" for
+//     Bensékou).
+//
+// Each existing division is matched at most once; a feature matching none
+// keeps its shapeID as code (a new division). A matched division keeps its
+// stored name: geoBoundaries names are a poorer source ("Savalou--Agbado",
+// lost accents), so importing them over good data must not degrade it;
+// the file brings the polygon.
 func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 	collection := divisionCollection[layer.Level]
 	if layer.Level != geo.Departement {
@@ -227,25 +240,87 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 			return err
 		}
 	}
-	var existing []struct{ Code, Name, Parent string }
+	type division struct{ Code, Name, Parent string }
+	var existing []division
 	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[layer.Level]
 	if err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + collection + ` t`).All(&existing); err != nil {
 		return err
 	}
 	byName := map[string]string{}
+	byParent := map[string][]division{}
+	nameOf := map[string]string{}
 	for _, e := range existing {
 		byName[e.Parent+"|"+foldName(e.Name)] = e.Code
+		byParent[e.Parent] = append(byParent[e.Parent], e)
+		nameOf[e.Code] = e.Name
 	}
+	claimed := map[string]bool{}
+	var pending []*geo.Feature
 	for i := range layer.Features {
 		f := &layer.Features[i]
-		if code, ok := byName[f.ParentCode+"|"+foldName(f.Name)]; ok {
-			f.Code = code
+		if code, ok := byName[f.ParentCode+"|"+foldName(f.Name)]; ok && !claimed[code] {
+			f.Code, f.Name, claimed[code] = code, nameOf[code], true
+		} else {
+			pending = append(pending, f)
 		}
-		if f.Level == geo.Departement {
+	}
+	var stored *geo.Index // polygons of this level, read when needed
+	for _, f := range pending {
+		code := ""
+		if lostLetters(f.Name) {
+			for _, e := range byParent[f.ParentCode] {
+				if !claimed[e.Code] && wildcardName(f.Name, e.Name) {
+					if code != "" { // ambiguous
+						code = ""
+						break
+					}
+					code = e.Code
+				}
+			}
+		}
+		if code == "" && len(existing) > 0 {
+			if stored == nil {
+				features, err := loadBoundaryFeatures(tx, layer.Level.String())
+				if err != nil {
+					return err
+				}
+				stored = geo.NewIndex(features)
+			}
+			if s, ok := stored.Locate(f.Geometry.InteriorPoint()); ok && !claimed[s.Code] && s.ParentCode == f.ParentCode {
+				if _, known := nameOf[s.Code]; known {
+					code = s.Code
+				}
+			}
+		}
+		if code == "" {
+			continue
+		}
+		f.Code, f.Name, claimed[code] = code, nameOf[code], true
+	}
+	for i := range layer.Features {
+		if f := &layer.Features[i]; f.Level == geo.Departement {
 			f.DepartementCode = f.Code
 		}
 	}
 	return nil
+}
+
+// lostLetters reports whether a name has letters replaced by "?" or U+FFFD.
+func lostLetters(name string) bool { return strings.ContainsAny(name, "?\uFFFD") }
+
+// wildcardName compares a name with lost letters to a stored one: equal
+// once folded, where each "?" or U+FFFD stands for any one letter.
+func wildcardName(lossy, name string) bool {
+	a, b := []rune(foldName(lossy)), []rune(foldName(name))
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && a[i] != '?' && a[i] != '\uFFFD' {
+			return false
+		}
+	}
+	return true
 }
 
 // foldName compares names across sources: "Sèmè-Kpodji" = "SEME KPODJI".
@@ -257,6 +332,15 @@ func foldName(s string) string {
 	return strings.Join(strings.Fields(out), " ")
 }
 
+// errMalformedCSV is wrapped by every error of readDivisionsCSV; it is a
+// geo.ErrMalformed whose message does not speak of GeoJSON.
+var errMalformedCSV = &malformedCSV{}
+
+type malformedCSV struct{}
+
+func (*malformedCSV) Error() string        { return "malformed CSV" }
+func (*malformedCSV) Is(target error) bool { return target == geo.ErrMalformed }
+
 // readDivisionsCSV reads departements.csv, communes.csv or
 // arrondissements.csv of our layout: codes, names, parents and an inner
 // point, without polygons.
@@ -264,7 +348,7 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 	cr := csv.NewReader(io.LimitReader(r, 16<<20))
 	header, err := cr.Read()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: reading CSV header: %v", geo.ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: reading CSV header: %v", errMalformedCSV, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -272,7 +356,7 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 	}
 	for _, need := range []string{"code", "name"} {
 		if _, ok := col[need]; !ok {
-			return nil, nil, fmt.Errorf("%w: CSV has no %q column (want code,name[,parent_code,departement_code,iso_3166_2,inner_lat,inner_lon])", geo.ErrMalformed, need)
+			return nil, nil, fmt.Errorf("%w: CSV has no %q column (want code,name[,parent_code,departement_code,iso_3166_2,inner_lat,inner_lon])", errMalformedCSV, need)
 		}
 	}
 	get := func(rec []string, name string) string {
@@ -290,15 +374,15 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 			break
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: line %d: %v", geo.ErrMalformed, line, err)
+			return nil, nil, fmt.Errorf("%w: line %d: %v", errMalformedCSV, line, err)
 		}
 		f := geo.Feature{Code: get(rec, "code"), Name: get(rec, "name"), ParentCode: get(rec, "parent_code"),
 			DepartementCode: get(rec, "departement_code"), ISO: get(rec, "iso_3166_2")}
 		if f.Code == "" || f.Name == "" {
-			return nil, nil, fmt.Errorf("%w: line %d: empty code or name", geo.ErrMalformed, line)
+			return nil, nil, fmt.Errorf("%w: line %d: empty code or name", errMalformedCSV, line)
 		}
 		if seen[f.Code] {
-			return nil, nil, fmt.Errorf("%w: line %d: duplicate code %q", geo.ErrMalformed, line, f.Code)
+			return nil, nil, fmt.Errorf("%w: line %d: duplicate code %q", errMalformedCSV, line, f.Code)
 		}
 		seen[f.Code] = true
 		switch {
@@ -309,7 +393,7 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 		case len(f.Code) == 4:
 			f.Level, f.DepartementCode, f.ParentCode = geo.Departement, f.Code, ""
 		default:
-			return nil, nil, fmt.Errorf("%w: line %d: code %q is not a département (BJ01), commune (BJ0101) or arrondissement (BJ0101-01) code", geo.ErrMalformed, line, f.Code)
+			return nil, nil, fmt.Errorf("%w: line %d: code %q is not a département (BJ01), commune (BJ0101) or arrondissement (BJ0101-01) code", errMalformedCSV, line, f.Code)
 		}
 		if f.Level == geo.Commune && f.DepartementCode == "" {
 			f.DepartementCode = f.ParentCode
@@ -317,24 +401,24 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 		if layer.Level == 0 && len(layer.Features) == 0 {
 			layer.Level = f.Level
 		} else if f.Level != layer.Level {
-			return nil, nil, fmt.Errorf("%w: line %d: mixed levels (%v and %v) in one file", geo.ErrMalformed, line, layer.Level, f.Level)
+			return nil, nil, fmt.Errorf("%w: line %d: mixed levels (%v and %v) in one file", errMalformedCSV, line, layer.Level, f.Level)
 		}
 		if f.Level != geo.Departement && f.ParentCode == "" {
-			return nil, nil, fmt.Errorf("%w: line %d: %v %q has no parent_code", geo.ErrMalformed, line, f.Level, f.Code)
+			return nil, nil, fmt.Errorf("%w: line %d: %v %q has no parent_code", errMalformedCSV, line, f.Level, f.Code)
 		}
 		if lat, lon := get(rec, "inner_lat"), get(rec, "inner_lon"); lat != "" && lon != "" {
 			la, err1 := strconv.ParseFloat(lat, 64)
 			lo, err2 := strconv.ParseFloat(lon, 64)
 			p := geo.Point{Lat: la, Lon: lo}
 			if err1 != nil || err2 != nil || !p.Valid() {
-				return nil, nil, fmt.Errorf("%w: line %d: bad inner_lat/inner_lon %q,%q", geo.ErrMalformed, line, lat, lon)
+				return nil, nil, fmt.Errorf("%w: line %d: bad inner_lat/inner_lon %q,%q", errMalformedCSV, line, lat, lon)
 			}
 			centers[f.Code] = p
 		}
 		layer.Features = append(layer.Features, f)
 	}
 	if len(layer.Features) == 0 {
-		return nil, nil, fmt.Errorf("%w: the CSV has no rows", geo.ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: the CSV has no rows", errMalformedCSV)
 	}
 	return layer, centers, nil
 }

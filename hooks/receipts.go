@@ -13,8 +13,10 @@ import (
 	"coprosec/internal/receipts"
 
 	"github.com/pocketbase/dbx"
+	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -167,8 +169,24 @@ func peekToken(token string) (kid string, exp time.Time, ok bool) {
 }
 
 // issueReceipt creates the receipt of an event whose lead assignment was
-// just acknowledged, in the acknowledging transaction (DESIGN §5).
+// just acknowledged, in the acknowledging transaction (DESIGN §5): when no
+// receipt can be made, the acknowledgement is not saved either, and the
+// client gets a 503 with the stable code receipt_unavailable (sync push
+// reports it as a transient internal_error, so the device retries).
 func (s *Service) issueReceipt(tx core.App, lead *core.Record) error {
+	err := s.makeReceipt(tx, lead)
+	if err == nil {
+		return nil
+	}
+	tx.Logger().Error("receipt: acknowledgement refused, no receipt could be issued",
+		"assignment", lead.Id, "event", lead.GetString("event"), "error", err)
+	msg := "The receipt of this acknowledgement could not be issued, so the acknowledgement was not saved. Try again later."
+	apiErr := router.NewApiError(http.StatusServiceUnavailable, msg, nil)
+	apiErr.Data = map[string]any{"code": "receipt_unavailable", "message": msg}
+	return apiErr
+}
+
+func (s *Service) makeReceipt(tx core.App, lead *core.Record) error {
 	ev, err := tx.FindRecordById("events", lead.GetString("event"))
 	if err != nil {
 		return err
@@ -290,6 +308,17 @@ func revocationList(app core.App) (receipts.RevocationList, error) {
 }
 
 func (s *Service) bindReceiptRoutes(se *core.ServeEvent) {
+	// _params is not a collection, so no record API reads it; but a
+	// superuser could define a view collection over it and browse the
+	// signing keys (and PocketBase's own secrets) in the dashboard. Only a
+	// running server has an API or a dashboard, hence the binding here.
+	se.App.OnCollectionValidate().BindFunc(func(e *core.CollectionEvent) error {
+		if e.Collection.IsView() && readsPrivateTable(e.Collection.ViewQuery) {
+			return validation.Errors{"viewQuery": validation.NewError("private_table",
+				"A view cannot read the _params table: it holds the receipt signing keys and the server's secrets.")}
+		}
+		return e.Next()
+	})
 	se.Router.GET("/api/receipts/jwks", func(e *core.RequestEvent) error {
 		kr, err := s.loadKeyring(e.App)
 		if err != nil {
@@ -323,6 +352,13 @@ func (s *Service) bindReceiptRoutes(se *core.ServeEvent) {
 		res := receipts.Verify(strings.TrimSpace(body.Token), kr.JWKS(), list, s.Now())
 		return e.JSON(http.StatusOK, verifyResponse{Valid: res.Valid, Revoked: res.Revoked, Claims: res.Claims, Error: res.Error, Code: res.Code})
 	}).Bind(apis.RequireAuth())
+}
+
+// readsPrivateTable reports whether a view query names the _params table.
+// SQLite identifiers cannot be built at run time, and names compare
+// case-insensitively, so any read of the table spells it out.
+func readsPrivateTable(query string) bool {
+	return strings.Contains(strings.ToLower(query), "_params")
 }
 
 // verifyResponse is DESIGN §5's {valid, revoked, claims, error}, with the

@@ -76,6 +76,7 @@ export async function enqueue(m) {
     s.outbox.add(entry);
   });
   await store.refreshOutbox();
+  emit('render', { force: true }); // user action: show it even over a touched form
   flushSoon();
   return entry;
 }
@@ -95,12 +96,14 @@ export async function resubmit(entry, data, { rebase = false } = {}) {
     s.outbox.put(e);
   });
   await store.refreshOutbox();
+  emit('render', { force: true });
   flushSoon();
 }
 
 export async function discard(entry) {
   await transaction(['outbox'], 'readwrite', (s) => { s.outbox.delete(entry.seq); });
   await store.refreshOutbox();
+  emit('render', { force: true });
 }
 
 // --- sending -------------------------------------------------------------
@@ -217,7 +220,10 @@ async function settle(entry, result) {
     if (rec && s[entry.collection]) s[entry.collection].put(rec);
     const cur = await request(s.outbox.get(entry.seq));
     if (!cur || cur.id !== entry.id) return; // resubmitted meanwhile
-    if (result.status === 'applied') {
+    // A create whose first answer was lost and that was sent again under a
+    // new mutation id finds its record already there: that is a success.
+    const dup = entry.op === 'create' && result.status === 'rejected' && result.error && result.error.code === 'already_exists';
+    if (result.status === 'applied' || dup) {
       s.outbox.delete(entry.seq);
     } else {
       cur.status = result.status === 'conflict' ? 'conflict' : 'rejected';

@@ -71,6 +71,12 @@ export async function syncNow() {
   await outbox.flush();
   await pull();
   refreshKeys();
+  if (isPoliceUser()) refreshRevocations();
+}
+
+function isPoliceUser() {
+  const u = session.user;
+  return !!u && ['officer', 'commander', 'director', 'ministry'].includes(u.role);
 }
 
 /** Cached receipt-signing keys (public), for offline verification. */
@@ -85,6 +91,18 @@ export async function refreshKeys(force = false) {
     }
   } catch { /* offline: keep the cached keys */ }
   return cached ? cached.keys : [];
+}
+
+/**
+ * Revocation list of all receipts (the replica only holds receipts of the
+ * user's own scope), so a checkpoint can refuse a revoked receipt of another
+ * unit's event while offline.
+ */
+export async function refreshRevocations() {
+  try {
+    const list = await api('/api/receipts/revoked');
+    if (list && Array.isArray(list.revoked)) await setMeta('revoked', { revoked: list.revoked, fetched_at: Date.now() });
+  } catch { /* offline or not available: the synced receipts still count */ }
 }
 
 let pollTimer = null;

@@ -13,6 +13,8 @@ import { formatFull, formatRange, relative } from '../time.js';
 let stopScan = null;
 
 export function render(main) {
+  let revokedList = [];
+  getMeta('revoked').then((l) => { revokedList = (l && l.revoked) || []; });
   const input = h('textarea', { id: 'token', rows: '4', placeholder: 'eyJhbGciOiJFZERTQSIs…', autocapitalize: 'none', spellcheck: 'false' });
   const result = h('div', { 'aria-live': 'polite', id: 'verify-result' });
   const keysInfo = h('p', { class: 'hint' });
@@ -66,7 +68,9 @@ export function render(main) {
 
   function isRevoked(number) {
     const r = store.receiptByNumber(number);
-    return r && r.revoked_at ? r : null;
+    if (r && r.revoked_at) return r;
+    const x = revokedList.find((e) => e.number === number);
+    return x ? { revoked_at: x.revoked_at, revoked_reason: x.reason } : null;
   }
 }
 
