@@ -41,6 +41,11 @@ export function check() {
   const extra = listed.filter((f) => !shell.includes(f));
   if (missing.length) problems.push(`SHELL lacks ${missing.join(', ')}`);
   if (extra.length) problems.push(`SHELL lists missing files ${extra.join(', ')}`);
+  // Every module must be preloaded by index.html: on 2G an import found
+  // only after its parent was parsed costs one more round trip.
+  const index = readFileSync(join(root, 'index.html'), 'utf8');
+  const notPreloaded = shell.filter((f) => f.endsWith('.js') && !index.includes(`<link rel="modulepreload" href="${f}">`));
+  if (notPreloaded.length) problems.push(`index.html does not preload ${notPreloaded.join(', ')}`);
   return { problems, version, shell, sw };
 }
 
@@ -52,6 +57,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       .replace(/const SHELL = \[[\s\S]*?\];/, `const SHELL = [\n${shell.map((f) => `  '${f}',`).join('\n')}\n];`);
     writeFileSync(swPath, out);
     console.log(`sw.js: ${version}, ${shell.length} files`);
+    const rest = check().problems;
+    if (rest.length) { console.error(rest.join('\n')); process.exit(1); }
   } else if (problems.length) {
     console.error(`pb_public/sw.js is out of date: ${problems.join('; ')}\nRun: node e2e/shell-version.mjs --write`);
     process.exit(1);

@@ -143,7 +143,7 @@ func (s *Service) captureChange(tx core.App, r *core.Record, deleted, modified b
 			return err
 		}
 	}
-	s.notifyScopes(seq, append(scopes, toScopes(live)...))
+	s.notifyChange(tx, r, deleted, seq, scopes, toScopes(live))
 	return nil
 }
 

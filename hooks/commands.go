@@ -36,4 +36,5 @@ func RegisterCommands(root *cobra.Command, s *Service) {
 	})
 	root.AddCommand(geoCmd)
 	registerReceiptCommands(root, s)
+	registerLoadCommands(root, s)
 }

@@ -99,6 +99,33 @@ func (s *Service) InvalidateGeography() {
 	s.geoMu.Unlock()
 }
 
+// geographyCollections hold what the cached geography is built from.
+var geographyCollections = []string{"boundaries", "departements", "communes", "arrondissements"}
+
+// bindGeography drops the cached geography whenever this process writes
+// what it is built from (an import through ImportBoundaries, a dashboard
+// edit), once the write is committed or rolled back, so that the next
+// request sees it at once. Writes by another process (`coprosec geo
+// import` beside a running server) are caught by the stamp check within
+// geographyStaleAfter.
+func (s *Service) bindGeography() {
+	invalidate := func(e *core.ModelEvent) error {
+		s.InvalidateGeography()
+		return e.Next()
+	}
+	invalidateOnError := func(e *core.ModelErrorEvent) error {
+		s.InvalidateGeography()
+		return e.Next()
+	}
+	tags := geographyCollections
+	s.app.OnModelAfterCreateSuccess(tags...).BindFunc(invalidate)
+	s.app.OnModelAfterUpdateSuccess(tags...).BindFunc(invalidate)
+	s.app.OnModelAfterDeleteSuccess(tags...).BindFunc(invalidate)
+	s.app.OnModelAfterCreateError(tags...).BindFunc(invalidateOnError)
+	s.app.OnModelAfterUpdateError(tags...).BindFunc(invalidateOnError)
+	s.app.OnModelAfterDeleteError(tags...).BindFunc(invalidateOnError)
+}
+
 func geographyStamp(app core.App) (string, error) {
 	var row struct {
 		N, M, K int

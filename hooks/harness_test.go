@@ -35,6 +35,9 @@ func TestMain(m *testing.M) {
 	if err := app.Bootstrap(); err != nil {
 		panic(err)
 	}
+	// as in production, the hooks are bound while migrations run, so the
+	// seed is in the sync change log like any other write
+	hooks.Register(app, hooks.Options{})
 	if err := app.RunAllMigrations(); err != nil {
 		panic(err)
 	}

@@ -1,11 +1,21 @@
 package hooks
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 
 	"coprosec/internal/jurisdiction"
 
+	"github.com/ganigeorgiev/fexpr"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/dbutils"
+	"github.com/pocketbase/pocketbase/tools/hook"
 )
 
 // Client-written collections whose writes are checked beyond the API rules
@@ -22,6 +32,7 @@ func (s *Service) bindPermissions() {
 		defer s.actors.Delete(e.Record)
 		return e.Next()
 	})
+	s.bindFilterGuard()
 }
 
 func (s *Service) onWriteRequest(e *core.RecordRequestEvent) error {
@@ -57,10 +68,16 @@ func (s *Service) authorizeWrite(app core.App, auth *core.Record, r *core.Record
 	}
 	switch r.Collection().Name {
 	case "events":
+		if err := checkItinerary(app, r); err != nil {
+			return err
+		}
 		return s.authorizeEvent(*actor, auth.Id, r)
 	case "assignments":
 		return s.authorizeAssignment(app, auth, *actor, r)
 	case "incidents":
+		if err := checkIncidentEvent(app, auth, r); err != nil {
+			return err
+		}
 		return s.authorizeIncident(auth, *actor, r)
 	case "itineraries":
 		if r.IsNew() {
@@ -148,3 +165,222 @@ func (s *Service) authorizeIncident(auth *core.Record, actor jurisdiction.Actor,
 	}
 	return nil
 }
+
+// referenceChanged reports whether a client write sets the relation field
+// of r to a new non-empty value.
+func referenceChanged(r *core.Record, field string) bool {
+	id := r.GetString(field)
+	return id != "" && (r.IsNew() || id != r.Original().GetString(field))
+}
+
+// checkItinerary refuses an event placed on an itinerary of another party:
+// an organizer cannot attach its events to (or learn about) another
+// party's campaign tour.
+func checkItinerary(app core.App, r *core.Record) error {
+	if !referenceChanged(r, "itinerary") {
+		return nil
+	}
+	it, err := app.FindRecordById("itineraries", r.GetString("itinerary"))
+	if err != nil || it.GetString("party") != r.GetString("party") {
+		return ruleError(jurisdiction.CodeForbidden, "itinerary", "The itinerary must be one of the event's party.")
+	}
+	return nil
+}
+
+// checkIncidentEvent refuses an incident tied to an event its reporter may
+// not see: the server copies the event's place and lead unit onto the
+// incident, so the reference would reveal them (and route the report to a
+// unit the reporter cannot address). An invisible event answers exactly as
+// a missing one, so that the refusal does not confirm it exists.
+func checkIncidentEvent(app core.App, auth *core.Record, r *core.Record) error {
+	if !referenceChanged(r, "event") {
+		return nil
+	}
+	unknown := ruleError("unknown_event", "event", "Unknown event.")
+	ev, err := app.FindRecordById("events", r.GetString("event"))
+	if err != nil {
+		return unknown
+	}
+	info := &core.RequestInfo{Auth: auth, Context: core.RequestInfoContextDefault}
+	if ok, err := app.CanAccessRecord(ev, info, ev.Collection().ViewRule); err != nil || !ok {
+		return unknown
+	}
+	return nil
+}
+
+// --- client filters ----------------------------------------------------
+//
+// PocketBase checks the list rule of every collection a client filter
+// joins, so `assignments_via_event.unit ?= "…"` only looks at assignments
+// the caller may list. Comparisons that must hold for *every* related
+// record (=, !=, ~, <… across a back-relation or a multiple relation) are
+// different: PocketBase v0.40 adds a "multi-match" subquery over all the
+// related records without those rules (core/record_field_resolver.go:
+// "the joins are not applied for multi-match conditions"). Such a filter
+// is an oracle: an organizer filtering its events by
+// `assignments_via_event.acknowledged_by.phone != "+229…"` learns a
+// commander's phone, a commander filtering by
+// `assignments_via_event.unit != "<other unit>"` learns which other units
+// protect an event. Those filters are refused for non-superusers; the
+// any-match operators (?=, ?!=, ?~, ?<…) keep working.
+
+const codeFilterNotAllowed = "filter_not_allowed"
+
+func (s *Service) bindFilterGuard() {
+	s.app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		se.Router.Bind(&hook.Handler[*core.RequestEvent]{
+			Id:       "coprosecFilterGuard",
+			Priority: apis.DefaultLoadAuthTokenMiddlewarePriority + 2, // once the auth token is loaded
+			Func: func(e *core.RequestEvent) error {
+				filter := e.Request.URL.Query().Get("filter")
+				if filter == "" || e.HasSuperuserAuth() || e.Request.Method != http.MethodGet {
+					return e.Next()
+				}
+				// GET /api/collections/{collection}/records: the list
+				parts := strings.Split(strings.Trim(e.Request.URL.Path, "/"), "/")
+				if len(parts) != 4 || parts[0] != "api" || parts[1] != "collections" || parts[3] != "records" {
+					return e.Next()
+				}
+				if err := checkClientFilter(e.App, parts[2], filter); err != nil {
+					return err
+				}
+				return e.Next()
+			},
+		})
+		return se.Next()
+	})
+	// realtime subscriptions carry the same filters in their options
+	s.app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
+		if e.Auth != nil && e.Auth.IsSuperuser() {
+			return e.Next()
+		}
+		for _, sub := range e.Subscriptions {
+			u, err := url.Parse(sub)
+			if err != nil {
+				continue
+			}
+			var opts struct {
+				Query map[string]any `json:"query"`
+			}
+			if raw := u.Query().Get("options"); raw == "" || json.Unmarshal([]byte(raw), &opts) != nil {
+				continue
+			}
+			filter, _ := opts.Query["filter"].(string)
+			if filter == "" {
+				continue
+			}
+			collection, _, _ := strings.Cut(u.Path, "/")
+			if err := checkClientFilter(e.App, collection, filter); err != nil {
+				return err
+			}
+		}
+		return e.Next()
+	})
+}
+
+// checkClientFilter refuses a filter of collection that compares, with an
+// all-match operator, a field reached through several related records.
+// Unknown collections and unparsable filters are left to PocketBase.
+func checkClientFilter(app core.App, collection, filter string) error {
+	c, err := app.FindCachedCollectionByNameOrId(collection)
+	if err != nil {
+		return nil
+	}
+	groups, err := fexpr.Parse(filter)
+	if err != nil {
+		return nil
+	}
+	var bad string
+	var walk func(item any)
+	walk = func(item any) {
+		switch x := item.(type) {
+		case []fexpr.ExprGroup:
+			for _, g := range x {
+				walk(g.Item)
+			}
+		case fexpr.ExprGroup:
+			walk(x.Item)
+		case fexpr.Expr:
+			if strings.HasPrefix(string(x.Op), "?") {
+				return // any-match: PocketBase applies the list rules
+			}
+			for _, tok := range []fexpr.Token{x.Left, x.Right} {
+				for _, ident := range filterIdentifiers(tok) {
+					if bad == "" && crossesMultipleRelation(app, c, ident) {
+						bad = ident
+					}
+				}
+			}
+		}
+	}
+	walk(groups)
+	if bad == "" {
+		return nil
+	}
+	return ruleError(codeFilterNotAllowed, "filter", fmt.Sprintf(
+		"%q reaches several related records: compare it with an any-match operator (?=, ?!=, ?~, ?>, …).", bad))
+}
+
+// filterIdentifiers lists the field identifiers of a token, function
+// arguments included.
+func filterIdentifiers(tok fexpr.Token) []string {
+	switch tok.Type {
+	case fexpr.TokenIdentifier:
+		return []string{tok.Literal}
+	case fexpr.TokenFunction:
+		var out []string
+		args, _ := tok.Meta.([]fexpr.Token)
+		for _, a := range args {
+			out = append(out, filterIdentifiers(a)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// crossesMultipleRelation reports whether the field path ident, read from
+// c, goes through a back-relation or a multiple relation before its last
+// property: the cases where PocketBase builds a multi-match subquery over
+// other collections' records (mirrors core/record_field_resolver_runner.go).
+func crossesMultipleRelation(app core.App, c *core.Collection, ident string) bool {
+	if strings.HasPrefix(ident, "@") {
+		return false // PocketBase lets only superusers filter by @request and @collection
+	}
+	props := strings.Split(ident, ".")
+	for _, prop := range props[:len(props)-1] {
+		if f := c.Fields.GetByName(prop); f != nil {
+			rel, ok := f.(*core.RelationField)
+			if !ok {
+				return false // a JSON path: stays in this record
+			}
+			if rel.IsMultiple() {
+				return true
+			}
+			next, err := app.FindCachedCollectionByNameOrId(rel.CollectionId)
+			if err != nil {
+				return false
+			}
+			c = next
+			continue
+		}
+		back := backRelation.FindStringSubmatch(prop)
+		if back == nil {
+			return false
+		}
+		bc, err := app.FindCachedCollectionByNameOrId(back[1])
+		if err != nil {
+			return false
+		}
+		rel, ok := bc.Fields.GetByName(back[2]).(*core.RelationField)
+		if !ok {
+			return false
+		}
+		if _, unique := dbutils.FindSingleColumnUniqueIndex(bc.Indexes, rel.Name); rel.IsMultiple() || !unique {
+			return true
+		}
+		c = bc
+	}
+	return false
+}
+
+var backRelation = regexp.MustCompile(`^(\w+)_via_(\w+)$`)

@@ -2,92 +2,343 @@ package hooks
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"coprosec/internal/syncproto"
 
-	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
+
+// Realtime (DESIGN §5).
+//
+// PocketBase broadcasts a record change by evaluating the collection's list
+// or view rule for every connected subscriber (one SQL query each), in the
+// writer's goroutine, before the writer's HTTP response. With a thousand
+// officers connected, that is a thousand queries per saved record, paid by
+// the organizer who declares an event.
+//
+// For `events`, `assignments` and `incidents` Coprosec broadcasts itself:
+// change capture (capture.go) already knows, in the write transaction, the
+// sync scopes of the record after the write and the scopes that saw it
+// before. Once the transaction commits, the change is queued; a worker hands
+// each subscriber whose scopes intersect the record's scopes PocketBase's
+// usual message ({"action","record"} on the subscription's own topic), and
+// each subscriber that saw the record and no longer does (scope exit: the
+// event moved, its route or a unit's coverage changed) an
+// {"action":"delete"} message naming only the record's id. A subscriber's
+// scopes are computed once and cached on the client, recomputed when
+// PocketBase swaps the client's auth record (the user changed) or when a
+// unit changes. The list/view rules and the sync scopes agree by design
+// (DESIGN §3), so the deliveries are those of the stock path.
+//
+// PocketBase's own broadcast stays bound, but never sees these
+// subscriptions: on subscribe they are stored under a private prefix
+// (rtTopicPrefix) that its topic matching ignores, and the message is sent
+// under the topic the client asked for. Every other collection keeps the
+// stock path. SetStockRealtime(true) (or COPROSEC_REALTIME=stock) turns the
+// whole mechanism off, so the load test compares both in one run.
+//
+// Subscription options on these collections: `fields` and `expand` are
+// honoured (expand with the view rules of the expanded collections, as
+// stock), and so is `filter`; headers are ignored. They cost a query per
+// subscriber that uses them, in the worker, never in the writer.
+//
+// The `sync` topic sends {"cursor":"…"} to signed-in subscribers whose
+// scopes were touched by committed changes, at most one poke per
+// pokeInterval.
 
 // SyncTopic is the realtime topic that pokes a subscriber whose sync scope
 // changed, so that it pulls (DESIGN §5).
 const SyncTopic = "sync"
 
-// pokeDelay coalesces pokes: every change within this window reaches a
-// subscriber as one message, so 100 events changed in one second cost each
-// phone a handful of pokes, not a storm.
-const pokeDelay = 150 * time.Millisecond
+// realtimeCollections are broadcast by Coprosec's fan-out (DESIGN §5).
+var realtimeCollections = map[string]bool{"events": true, "assignments": true, "incidents": true}
 
-// poker delivers `sync` pokes after commit. Pokes are sent outside the
-// writer's request, so writers do not pay for the fan-out.
-type poker struct {
-	s *Service
+// rtTopicPrefix hides a subscription from PocketBase's own broadcast: its
+// topic matching is by prefix ("events/*?", "events/ID?"), which a
+// subscription stored as "coprosec~events/*" never matches.
+const rtTopicPrefix = "coprosec~"
 
-	mu      sync.Mutex
-	pending map[syncproto.Scope]bool
-	maxSeq  int64
-	timer   *time.Timer
+// Client store keys.
+const (
+	rtViewKey   = "coprosec.rtView"
+	rtOutboxKey = "coprosec.rtOutbox"
+)
+
+const (
+	// pokeDelay gathers the changes of one burst into one poke.
+	pokeDelay = 100 * time.Millisecond
+	// pokeInterval is the least time between two pokes: 100 events
+	// changed in one second cost a subscriber at most a handful of
+	// messages, not a storm.
+	pokeInterval = 400 * time.Millisecond
+	// outboxLimit is how many messages may wait for one slow subscriber.
+	// Past it the connection is closed: the client reconnects and pulls
+	// with its cursor, which loses nothing (DESIGN §5).
+	outboxLimit = 2048
+)
+
+// poker is the realtime hub (register.go holds it as Service.pokes).
+type poker = realtimeHub
+
+// realtimeHub owns the record fan-out and the `sync` pokes.
+type realtimeHub struct {
+	s     *Service
+	stock atomic.Bool
+
+	// unitsGen invalidates the cached scopes of every client when a unit
+	// changes (a director's scope is its unit's département).
+	unitsGen atomic.Uint64
+
+	qmu     sync.Mutex
+	queue   []*rtJob
+	running bool
+	idle    *sync.Cond // signalled when the queue drains (tests, load)
+
+	pmu       sync.Mutex
+	pending   map[syncproto.Scope]bool
+	timer     *time.Timer
+	lastFlush time.Time
+
+	delivered atomic.Int64 // record messages handed to outboxes
+	dropped   atomic.Int64 // clients closed for falling behind
 }
 
 func (s *Service) bindRealtime() {
-	s.pokes = &poker{s: s, pending: map[syncproto.Scope]bool{}}
+	h := &realtimeHub{s: s, pending: map[syncproto.Scope]bool{}}
+	h.idle = sync.NewCond(&h.qmu)
+	h.stock.Store(os.Getenv("COPROSEC_REALTIME") == "stock")
+	s.pokes = h
+
 	s.app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
 		if slices.Contains(e.Subscriptions, SyncTopic) && (e.Auth == nil || e.Auth.Collection().Name != "users") {
 			return e.ForbiddenError("Le canal de synchronisation est réservé aux utilisateurs connectés.", nil)
 		}
 		return e.Next()
 	})
+	// Last before PocketBase stores the subscriptions, so that every other
+	// check (permissions.go's filter check) sees the topics as sent.
+	s.app.OnRealtimeSubscribeRequest().Bind(&hook.Handler[*core.RealtimeSubscribeRequestEvent]{Priority: 1000, Func: func(e *core.RealtimeSubscribeRequestEvent) error {
+		if !h.stock.Load() {
+			for i, topic := range e.Subscriptions {
+				if h.ownTopic(topic) {
+					e.Subscriptions[i] = rtTopicPrefix + topic
+				}
+			}
+		}
+		if err := e.Next(); err != nil {
+			return err
+		}
+		h.viewOf(e.Client) // warm the scope cache off the write path
+		return nil
+	}})
+
+	bump := func(e *core.RecordEvent) error {
+		h.unitsGen.Add(1)
+		return e.Next()
+	}
+	s.app.OnRecordAfterUpdateSuccess("units").BindFunc(bump)
+	s.app.OnRecordAfterDeleteSuccess("units").BindFunc(bump)
 }
 
-// notifyScopes records that scopes changed at seq; delivery waits until
-// that seq is committed.
+// SetStockRealtime switches between PocketBase's rule-evaluated broadcast
+// (true) and Coprosec's scope fan-out (false, the default) for events,
+// assignments and incidents. Subscriptions of connected clients are moved
+// over, so both can be measured on the same connections.
+func (s *Service) SetStockRealtime(stock bool) {
+	h := s.pokes
+	if h == nil || h.stock.Swap(stock) == stock {
+		return
+	}
+	h.waitIdle()
+	for _, c := range s.app.SubscriptionsBroker().Clients() {
+		for topic := range c.Subscriptions() {
+			switch {
+			case stock && strings.HasPrefix(topic, rtTopicPrefix):
+				c.Unsubscribe(topic)
+				c.Subscribe(strings.TrimPrefix(topic, rtTopicPrefix))
+			case !stock && h.ownTopic(topic):
+				c.Unsubscribe(topic)
+				c.Subscribe(rtTopicPrefix + topic)
+			}
+		}
+	}
+}
+
+// RealtimeIdle blocks until every committed change has been handed to the
+// subscribers' outboxes (tests and the load command).
+func (s *Service) RealtimeIdle() {
+	if s.pokes != nil {
+		s.pokes.waitIdle()
+	}
+}
+
+// ownTopic reports whether topic subscribes to a collection of
+// realtimeCollections ("events/*", "events/ID", by name or id, with or
+// without options).
+func (h *realtimeHub) ownTopic(topic string) bool {
+	col, _ := topicTarget(topic)
+	if realtimeCollections[col] {
+		return true
+	}
+	if col == "" || col == SyncTopic {
+		return false
+	}
+	c, err := h.s.app.FindCachedCollectionByNameOrId(col)
+	return err == nil && realtimeCollections[c.Name]
+}
+
+// topicTarget splits "events/ID?options=…" into "events" and "ID".
+func topicTarget(topic string) (col, target string) {
+	base, _, _ := strings.Cut(topic, "?")
+	col, target, _ = strings.Cut(base, "/")
+	return col, target
+}
+
+// notifyScopes records that scopes changed (outside of a capture).
 func (s *Service) notifyScopes(seq int64, scopes []syncproto.Scope) {
 	if s.pokes != nil {
-		s.pokes.touch(seq, scopes)
+		s.pokes.touch(scopes)
 	}
 }
 
-func (p *poker) touch(seq int64, scopes []syncproto.Scope) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// notifyChange is called by change capture, inside the write transaction,
+// for every change of a synced record: scopes is who may see r now, before
+// who saw it before this write. Nothing is sent before the transaction
+// commits, and nothing at all if it rolls back.
+func (s *Service) notifyChange(tx core.App, r *core.Record, deleted bool, seq int64, scopes, before []syncproto.Scope) {
+	h := s.pokes
+	if h == nil {
+		return
+	}
+	touched := append(slices.Clone(scopes), before...)
+	var job *rtJob
+	if realtimeCollections[r.Collection().Name] {
+		job = &rtJob{rec: r.Fresh(), seq: seq, scopes: slices.Clone(scopes)}
+		for _, sc := range before {
+			if !slices.Contains(scopes, sc) {
+				job.lost = append(job.lost, sc)
+			}
+		}
+		switch {
+		case deleted:
+			job.action = "delete"
+		case len(before) == 0:
+			job.action = "create"
+		default:
+			job.action = "update"
+		}
+	}
+	commit := func() {
+		if job != nil {
+			job.committed = time.Now()
+			h.enqueue(job)
+		}
+		h.touch(touched)
+	}
+	if info := tx.TxInfo(); info != nil {
+		info.OnComplete(func(txErr error) error {
+			if txErr == nil {
+				commit()
+			}
+			return nil
+		})
+		return
+	}
+	commit()
+}
+
+// clientView is what the hub caches about one realtime client.
+type clientView struct {
+	auth        *core.Record // the auth record it was computed for
+	gen         uint64
+	scopes      []syncproto.Scope
+	fingerprint string
+	superuser   bool
+	user        bool // a signed-in, enabled `users` account
+}
+
+// viewOf returns the cached scopes of client, recomputing them when its
+// auth record or a unit changed. nil for guests.
+func (h *realtimeHub) viewOf(client subscriptions.Client) *clientView {
+	auth, _ := client.Get(rtAuthKey).(*core.Record)
+	if auth == nil {
+		return nil
+	}
+	gen := h.unitsGen.Load()
+	if v, ok := client.Get(rtViewKey).(*clientView); ok && v.auth == auth && v.gen == gen {
+		return v
+	}
+	v := &clientView{auth: auth, gen: gen}
+	switch {
+	case auth.IsSuperuser():
+		v.superuser = true
+		v.scopes = []syncproto.Scope{syncproto.ScopeAll}
+	case auth.Collection().Name == "users" && !auth.GetBool("disabled"):
+		v.user = true
+		v.scopes = userScopes(h.s.app, auth)
+	}
+	v.fingerprint = syncproto.Fingerprint(v.scopes)
+	client.Set(rtViewKey, v)
+	return v
+}
+
+func intersects(a, b []syncproto.Scope) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// touch records that scopes changed; a poke follows within pokeDelay, or
+// pokeInterval after the previous one.
+func (h *realtimeHub) touch(scopes []syncproto.Scope) {
+	if len(scopes) == 0 {
+		return
+	}
+	h.pmu.Lock()
+	defer h.pmu.Unlock()
 	for _, sc := range scopes {
-		p.pending[sc] = true
+		h.pending[sc] = true
 	}
-	p.maxSeq = max(p.maxSeq, seq)
-	if p.timer == nil {
-		p.timer = time.AfterFunc(pokeDelay, p.flush)
+	if h.timer == nil {
+		delay := pokeDelay
+		if wait := pokeInterval - time.Since(h.lastFlush); wait > delay {
+			delay = wait
+		}
+		h.timer = time.AfterFunc(delay, h.flush)
 	}
 }
 
-// flush sends one poke to every `sync` subscriber with a changed scope. If
-// the latest change is not committed yet (its transaction still runs), it
-// waits another round; a rolled-back change is dropped after a few.
-func (p *poker) flush() {
-	app := p.s.app
+// flush sends one poke to every `sync` subscriber with a changed scope.
+// Only committed changes are ever touched, so the cursor is the head.
+func (h *realtimeHub) flush() {
+	app := h.s.app
 	defer func() {
 		if r := recover(); r != nil {
 			app.Logger().Error("realtime sync poke", "panic", r)
 		}
 	}()
-	if !app.IsBootstrapped() {
-		return // shutting down
-	}
-	committed, err := maxCommittedSeq(app)
-	p.mu.Lock()
-	if err == nil && committed < p.maxSeq && p.timer != nil {
-		p.timer.Reset(pokeDelay)
-		p.mu.Unlock()
+	h.pmu.Lock()
+	pending := h.pending
+	h.pending = map[syncproto.Scope]bool{}
+	h.timer = nil
+	h.lastFlush = time.Now()
+	h.pmu.Unlock()
+	if len(pending) == 0 || !app.IsBootstrapped() {
 		return
 	}
-	pending := p.pending
-	p.pending = map[syncproto.Scope]bool{}
-	p.timer = nil
-	p.mu.Unlock()
-	if len(pending) == 0 || err != nil {
+	head, err := maxCommittedSeq(app)
+	if err != nil {
 		return
 	}
 	epoch, _ := syncEpoch(app)
@@ -95,13 +346,12 @@ func (p *poker) flush() {
 		if client.IsDiscarded() || !client.HasSubscription(SyncTopic) {
 			continue
 		}
-		auth, _ := client.Get(apis.RealtimeClientAuthKey).(*core.Record)
-		if auth == nil || auth.Collection().Name != "users" {
+		v := h.viewOf(client)
+		if v == nil || !v.user {
 			continue
 		}
-		scopes := userScopes(app, auth)
 		hit := false
-		for _, sc := range scopes {
+		for _, sc := range v.scopes {
 			if pending[sc] {
 				hit = true
 				break
@@ -110,9 +360,9 @@ func (p *poker) flush() {
 		if !hit {
 			continue
 		}
-		cursor := syncproto.EncodeCursor(syncproto.Cursor{Seq: committed, Epoch: epoch, Fingerprint: syncproto.Fingerprint(scopes)})
+		cursor := syncproto.EncodeCursor(syncproto.Cursor{Seq: head, Epoch: epoch, Fingerprint: v.fingerprint})
 		data, _ := json.Marshal(map[string]string{"cursor": cursor})
-		client.Send(subscriptions.Message{Name: SyncTopic, Data: data})
+		h.send(client, subscriptions.Message{Name: SyncTopic, Data: data})
 	}
 }
 

@@ -45,6 +45,7 @@ func Register(app core.App, opts Options) *Service {
 	s.bindUsers()
 	s.bindSignInGuard()
 	s.bindReference()
+	s.bindGeography()
 	s.bindCapture()
 	s.bindPermissions()
 	s.bindEvents()

@@ -60,7 +60,7 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 
 	var meta struct {
 		Epoch  string
-		MaxSeq int64
+		MaxSeq int64 `db:"maxseq"` // dbx would map MaxSeq to max_seq
 	}
 	if err := tx.NewQuery(`SELECT (SELECT value FROM _sync_meta WHERE key = 'epoch') AS epoch,
 		(SELECT COALESCE(MAX(seq), 0) FROM _sync_log) AS maxseq`).One(&meta); err != nil {

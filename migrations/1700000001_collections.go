@@ -48,6 +48,16 @@ func relation(name string, target *core.Collection, maxSelect int, required bool
 	return &core.RelationField{Name: name, CollectionId: target.Id, MaxSelect: maxSelect, Required: required}
 }
 
+func withHelp[F interface{ *core.SelectField | *core.RelationField }](f F, help string) F {
+	switch v := any(f).(type) {
+	case *core.SelectField:
+		v.Help = help
+	case *core.RelationField:
+		v.Help = help
+	}
+	return f
+}
+
 func sel(name string, required bool, values ...string) *core.SelectField {
 	return &core.SelectField{Name: name, Values: values, MaxSelect: 1, Required: required}
 }
@@ -229,30 +239,30 @@ func createCollections(app core.App) error {
 		relation("itinerary", itineraries, 1, false),
 		relation("party", parties, 1, true),
 		relation("election", elections, 1, true),
-		sel("kind", true, "meeting", "rally", "caravan", "march", "door_to_door"),
-		&core.TextField{Name: "title", Required: true, Presentable: true, Max: 200},
+		withHelp(sel("kind", true, "meeting", "rally", "caravan", "march", "door_to_door"), "Réunion, meeting, caravane, marche ou porte-à-porte"),
+		&core.TextField{Name: "title", Required: true, Presentable: true, Max: 200, Help: "Intitulé de l'évènement"},
 		&core.TextField{Name: "place", Max: 300, Help: "Lieu (texte libre)"},
 		relation("commune", communes, 1, false),
 		relation("arrondissement", arrs, 1, false),
 		&core.GeoPointField{Name: "location"},
 		&core.JSONField{Name: "route", MaxSize: 64 << 10, Help: `Itinéraire : liste de {"lat":…, "lon":…}`},
-		&core.DateField{Name: "starts_at", Required: true},
-		&core.DateField{Name: "ends_at", Required: true},
-		&core.NumberField{Name: "expected_attendance", OnlyInt: true, Min: types.Pointer(0.0)},
-		&core.SelectField{Name: "security_needs", MaxSelect: 5, Values: []string{"escort", "crowd_control", "vip_protection", "traffic", "medical"}},
-		&core.BoolField{Name: "sound_vehicle"},
+		&core.DateField{Name: "starts_at", Required: true, Help: "Début (UTC ; heure locale = UTC+1)"},
+		&core.DateField{Name: "ends_at", Required: true, Help: "Fin (UTC ; heure locale = UTC+1)"},
+		&core.NumberField{Name: "expected_attendance", OnlyInt: true, Min: types.Pointer(0.0), Help: "Affluence attendue"},
+		&core.SelectField{Name: "security_needs", MaxSelect: 5, Values: []string{"escort", "crowd_control", "vip_protection", "traffic", "medical"}, Help: "Besoins de sécurité"},
+		&core.BoolField{Name: "sound_vehicle", Help: "Véhicule sonorisé (07:00–13:00 et 15:00–23:00)"},
 		&core.TextField{Name: "notes", Max: 5000},
-		sel("status", false, "declared", "cancelled", "in_progress", "completed"),
+		withHelp(sel("status", false, "declared", "cancelled", "in_progress", "completed"), "Déclaré, annulé, en cours, terminé"),
 		// server-set
-		relation("departement", deps, 1, false),
-		&core.RelationField{Name: "lead_unit", CollectionId: units.Id, MaxSelect: 1},
-		&core.RelationField{Name: "directorate", CollectionId: units.Id, MaxSelect: 1},
+		withHelp(relation("departement", deps, 1, false), "Calculé par le serveur"),
+		&core.RelationField{Name: "lead_unit", CollectionId: units.Id, MaxSelect: 1, Help: "Unité cheffe de file (calculée)"},
+		&core.RelationField{Name: "directorate", CollectionId: units.Id, MaxSelect: 1, Help: "Direction départementale (calculée)"},
 		&core.DateField{Name: "declared_at", Help: "Heure serveur de la première réception"},
-		&core.BoolField{Name: "late_notice"},
-		&core.BoolField{Name: "uncovered"},
-		&core.BoolField{Name: "clash"},
-		relation("created_by", users, 1, false),
-		&core.NumberField{Name: "version", OnlyInt: true, Min: types.Pointer(0.0)},
+		&core.BoolField{Name: "late_notice", Help: "Préavis insuffisant (calculé)"},
+		&core.BoolField{Name: "uncovered", Help: "Aucun commissariat ne couvre le lieu (calculé)"},
+		&core.BoolField{Name: "clash", Help: "Chevauchement avec un autre parti (calculé)"},
+		withHelp(relation("created_by", users, 1, false), "Auteur de la déclaration"),
+		&core.NumberField{Name: "version", OnlyInt: true, Min: types.Pointer(0.0), Help: "+1 à chaque modification"},
 		// internal, never shown to clients
 		&core.JSONField{Name: "field_versions", Hidden: true, MaxSize: 8 << 10},
 		&core.TextField{Name: "clash_cell", Hidden: true, Max: 64},

@@ -53,8 +53,8 @@ export function errorFromBody(status, body) {
  * fetch wrapper. `body` is sent as JSON, `form` (FormData) as multipart.
  * Resolves with the parsed JSON (or null for 204).
  */
-export async function api(path, { method = 'GET', body, form, auth = true, signal, timeout = 30000 } = {}) {
-  const headers = {};
+export async function api(path, { method = 'GET', body, form, auth = true, signal, timeout = 30000, headers: extra } = {}) {
+  const headers = { ...extra };
   if (auth && token) headers.Authorization = token;
   let payload;
   if (form) payload = form;

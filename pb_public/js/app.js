@@ -110,11 +110,13 @@ function renderStatus() {
   const text = status.online
     ? (status.syncing ? 'Synchronisation…' : `En ligne · ${relative(status.lastPullAt)}`)
     : 'Hors ligne';
-  if (text !== lastNet) {
+  const cls = `net ${status.online ? 'net-on' : 'net-off'}${status.online && status.realtime ? ' net-live' : ''}`;
+  // Only touch the DOM on a real change: the element is a live region.
+  if (text + cls !== lastNet) {
     net.textContent = text;
-    net.className = `net ${status.online ? 'net-on' : 'net-off'}${status.realtime ? ' net-live' : ''}`;
-    net.title = status.realtime ? 'Temps réel actif' : 'Actualisation périodique';
-    lastNet = text;
+    net.className = cls;
+    net.title = status.online && status.realtime ? 'Temps réel actif' : 'Actualisation périodique';
+    lastNet = text + cls;
   }
 }
 

@@ -136,6 +136,10 @@ export function flush() {
 
 async function runOnce() {
   if (!session.user || !session.token) return false;
+  // Known offline: do not even try (and do not count attempts); the
+  // `online` event flushes again. navigator.onLine may claim a link that
+  // does not work, so "true" still means "try".
+  if (!navigator.onLine) return false;
   const user = session.user.id;
   const entries = (await transaction(['outbox'], 'readonly', (s) => request(s.outbox.index('user').getAll(user))))
     .filter((e) => e.status === 'pending').sort((a, b) => a.seq - b.seq);
@@ -213,9 +217,8 @@ async function sendPush(batch) {
 
 /** Records a server answer: applied → out of the outbox, else kept with the reason. */
 async function settle(entry, result) {
-  const collections = ['outbox'];
   const rec = result.record;
-  if (rec && store.collection(entry.collection)) collections.push(entry.collection);
+  const collections = rec ? ['outbox', entry.collection] : ['outbox'];
   await transaction(collections, 'readwrite', async (s) => {
     if (rec && s[entry.collection]) s[entry.collection].put(rec);
     const cur = await request(s.outbox.get(entry.seq));

@@ -32,6 +32,7 @@ export function pull() {
 
 async function pullAll() {
   if (!session.user || !session.token) return;
+  if (!navigator.onLine) { setStatus({ online: false }); return; }
   const user = session.user.id;
   const key = cursorKey(user);
   setStatus({ syncing: true });
@@ -39,7 +40,8 @@ async function pullAll() {
   try {
     let cursor = (await getMeta(key)) || '';
     for (let page = 0; page < 1000; page++) {
-      const res = await api(`/api/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${PAGE}`);
+      // X-Device lets the server show each phone's sync lag to supervisors.
+      const res = await api(`/api/sync/pull?cursor=${encodeURIComponent(cursor)}&limit=${PAGE}`, { headers: { 'X-Device': await outbox.device() } });
       if (!session.user || session.user.id !== user) return; // signed out meanwhile
       const changes = res.changes || [];
       // reset: the server starts again from scratch in this very response

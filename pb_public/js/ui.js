@@ -27,8 +27,16 @@ function append(el, children) {
   for (const c of children) {
     if (c == null || c === false) continue;
     if (Array.isArray(c)) append(el, c);
-    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    else el.append(c instanceof Node ? c : document.createTextNode(frenchSpaces(String(c))));
   }
+}
+
+/**
+ * French typography: a non-breaking space before « : ; ! ? » so that the
+ * punctuation never starts a line on a narrow screen.
+ */
+export function frenchSpaces(text) {
+  return text.replace(/ ([:;!?»])/g, '\u00a0$1').replace(/« /g, '«\u00a0').replace(/(\d) (?=(h|min|Mo|%)(\b|$))/g, '$1\u00a0');
 }
 
 export function clear(el) {
@@ -119,4 +127,11 @@ export function formValues(form) {
     }
   }
   return out;
+}
+
+/** Replaces el's content; null/false children are skipped (replaceChildren would print "null"). */
+export function mount(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
 }

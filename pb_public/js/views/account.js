@@ -1,6 +1,6 @@
 // Account and sync status; sign-out keeps pending work on the phone.
 
-import { h, confirmDialog, toast } from '../ui.js';
+import { h, mount, confirmDialog, toast } from '../ui.js';
 import * as store from '../store.js';
 import { signOut } from '../session.js';
 import { status } from '../state.js';
@@ -22,7 +22,7 @@ export function render(main) {
     h('dt', null, 'Dernière synchronisation'), h('dd', null, relative(status.lastPullAt)),
     h('dt', null, 'En attente d’envoi'), h('dd', null, `${pending}${failed ? ` (+ ${failed} à corriger)` : ''}`));
 
-  main.replaceChildren(
+  mount(main, 
     h('h2', null, 'Mon compte'),
     dl,
     h('div', { class: 'actions' },

@@ -42,11 +42,15 @@ export function entryReason(entry) {
   const fields = err.fields || {};
   for (const [field, v] of Object.entries(fields)) {
     if (entry.status === 'conflict') {
-      details.push(`${fieldLabel(field)} : modifié entre-temps${v != null && typeof v !== 'object' ? ` (valeur actuelle : ${v})` : ''}`);
+      const mine = entry.data ? entry.data[field] : undefined;
+      const show = (x) => (x != null && typeof x !== 'object' ? `« ${x} »` : '');
+      details.push(`${fieldLabel(field)} : modifié entre-temps${show(v) ? ` ; valeur actuelle ${show(v)}` : ''}${show(mine) ? ` ; la vôtre ${show(mine)}` : ''}`);
     } else {
       const code = v && typeof v === 'object' ? v.code : '';
       const msg = v && typeof v === 'object' ? v.message : String(v);
-      details.push(`${fieldLabel(field)} : ${errorMessage(code, msg)}`);
+      const text = errorMessage(code, msg);
+      // Same reason as the headline: only name the field.
+      details.push(code === err.code || text === errorMessage(err.code) ? `Champ concerné : ${fieldLabel(field)}` : `${fieldLabel(field)} : ${text}`);
     }
   }
   return { message: errorMessage(err.code || (entry.status === 'conflict' ? 'conflict' : ''), err.message), details };
@@ -85,6 +89,10 @@ const FIELD_LABELS = {
   sound_vehicle: 'Véhicule sonorisé', notes: 'Notes', status: 'Statut', itinerary: 'Itinéraire',
   election: 'Élection', party: 'Parti', reason: 'Motif', plan: 'Dispositif', officers: 'Effectif',
   description: 'Description', severity: 'Gravité', occurred_at: 'Heure', photos: 'Photos', leader: 'Personnalité',
+  late_notice: 'Préavis tardif', uncovered: 'Non couvert', clash: 'Conflit', clash_with: 'Conflit avec',
+  lead_unit: 'Unité responsable', directorate: 'Direction départementale', departement: 'Département',
+  declared_at: 'Date de déclaration', version: 'Version', created_by: 'Auteur', record_id: 'Identifiant',
+  base_version: 'Version de base', event: 'Événement', unit: 'Unité',
 };
 
 export function fieldLabel(name) {

@@ -2,13 +2,13 @@
 // with a client-made id and shows in the list at once; the server assigns
 // units and flags when it arrives.
 
-import { h, field, select, errorBox, toast, formValues } from '../ui.js';
+import { h, mount, field, select, errorBox, toast, formValues } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { api } from '../api.js';
 import { recordId } from '../ids.js';
 import { EVENT_KINDS, SECURITY_NEEDS, errorMessage } from '../labels.js';
-import { toLocalInput, fromLocalInput, formatFull, parseDate } from '../time.js';
+import { toLocalInput, fromLocalInput, formatDay, parseDate } from '../time.js';
 import { checkEvent, defaultWindow } from '../rules.js';
 import { emit } from '../state.js';
 import { fieldLabel } from './common.js';
@@ -17,7 +17,7 @@ export function render(main, params, [id]) {
   const me = store.me();
   const editing = id ? store.get('events', id) : null;
   if (id && !editing) {
-    main.replaceChildren(h('h2', null, 'Événement introuvable'), h('a', { class: 'btn', href: '#/' }, 'Retour'));
+    mount(main, h('h2', null, 'Événement introuvable'), h('a', { class: 'btn', href: '#/' }, 'Retour'));
     return { live: 'until-input' };
   }
   // A rejected creation is corrected in place: same record id, new attempt.
@@ -28,7 +28,7 @@ export function render(main, params, [id]) {
     itinerary: params.get('itineraire') || '', election: elections[0] && elections[0].id,
     ...defaultWindow(elections[0]),
   };
-  let location = ev.location && typeof ev.location.lat === 'number' && !(ev.location.lat === 0 && ev.location.lon === 0) ? { ...ev.location } : null;
+  let point = ev.location && typeof ev.location.lat === 'number' && !(ev.location.lat === 0 && ev.location.lon === 0) ? { ...ev.location } : null;
 
   const kind = select('kind', Object.entries(EVENT_KINDS).map(([value, label]) => ({ value, label })), ev.kind, { required: true });
   const title = h('input', { id: 'title', name: 'title', required: true, maxlength: '200', value: ev.title || '', autocomplete: 'off' });
@@ -47,9 +47,9 @@ export function render(main, params, [id]) {
 
   const gpsOut = h('p', { class: 'card-line', 'aria-live': 'polite' });
   const showGps = () => {
-    gpsOut.replaceChildren(location
-      ? h('span', null, `Position : ${location.lat.toFixed(5)}, ${location.lon.toFixed(5)} `,
-        h('button', { type: 'button', class: 'btn btn-small', onclick: () => { location = null; showGps(); } }, 'Retirer'))
+    gpsOut.replaceChildren(point
+      ? h('span', null, `Position : ${point.lat.toFixed(5)}, ${point.lon.toFixed(5)} `,
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => { point = null; showGps(); } }, 'Retirer'))
       : 'Aucune position GPS.');
   };
   showGps();
@@ -58,9 +58,9 @@ export function render(main, params, [id]) {
     onclick: async () => {
       gpsOut.textContent = 'Recherche de la position…';
       try {
-        location = await currentPosition();
+        point = await currentPosition();
         showGps();
-        await suggestDivision(location, commune, fillArr);
+        await suggestDivision(point, commune, fillArr);
       } catch {
         gpsOut.replaceChildren(errorBox(errorMessage('local_gps')));
       }
@@ -99,7 +99,9 @@ export function render(main, params, [id]) {
     ? select('election', store.list('elections').map((e) => ({ value: e.id, label: e.name })), ev.election)
     : h('input', { type: 'hidden', name: 'election', value: ev.election || '' });
   const el = store.get('elections', ev.election);
-  const campaign = el ? h('p', { class: 'hint' }, `Campagne : du ${formatFull(el.campaign_start)} au ${formatFull(el.campaign_end)}. Déclarez au moins ${el.notice_hours || 72} h à l’avance ; meetings et rassemblements entre 7 h et 23 h.`) : null;
+  // campaign_end is 00:00 on the eve of the vote: the last campaign day is the one before.
+  const lastDay = el ? new Date(parseDate(el.campaign_end).getTime() - 60000) : null;
+  const campaign = el ? h('p', { class: 'hint' }, `Campagne : du ${formatDay(el.campaign_start)} au ${formatDay(lastDay)} inclus. Déclarez au moins ${el.notice_hours || 72} h à l’avance ; meetings et rassemblements entre 7 h et 23 h.`) : null;
 
   const msg = h('div', { 'aria-live': 'assertive' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, editing ? 'Enregistrer les modifications' : 'Déclarer l’événement');
@@ -136,7 +138,7 @@ export function render(main, params, [id]) {
       place: v.place.trim(),
       commune: v.commune || '',
       arrondissement: v.arrondissement || '',
-      location,
+      location: point,
       route: ['caravan', 'march'].includes(v.kind) ? parseRoute(v.route) : [],
       starts_at: fromLocalInput(v.starts_at),
       ends_at: fromLocalInput(v.ends_at),
@@ -189,7 +191,7 @@ export function render(main, params, [id]) {
     }
   }
 
-  main.replaceChildren(form);
+  mount(main, form);
   return { live: 'until-input' };
 }
 

@@ -1,7 +1,7 @@
 // One event: details, alerts, the police assignments with the commander's
 // decisions, the receipt, incidents, and the organizer's edit/cancel actions.
 
-import { h, badge, empty, toast, confirmDialog, field, errorBox } from '../ui.js';
+import { h, mount, badge, empty, toast, confirmDialog, field, errorBox } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { isParty, isPolice } from '../session.js';
@@ -15,7 +15,7 @@ import { eventBadges, localNotices } from './common.js';
 export function render(main, params, [id]) {
   const ev = store.get('events', id);
   if (!ev) {
-    main.replaceChildren(h('h2', null, 'Événement introuvable'),
+    mount(main, h('h2', null, 'Événement introuvable'),
       empty('Cet événement n’existe pas ou ne vous est plus visible (réaffectation à une autre unité).'),
       h('a', { class: 'btn', href: '#/' }, 'Retour à la liste'));
     return { live: true };
@@ -67,7 +67,7 @@ export function render(main, params, [id]) {
   }
   actions.append(h('a', { class: 'btn', href: `#/incident?evenement=${ev.id}` }, 'Signaler un incident'));
 
-  main.replaceChildren(
+  mount(main, 
     h('p', { class: 'back' }, h('a', { href: '#/' }, '‹ Événements')),
     h('h2', null, ev.title),
     h('div', { class: 'badges' }, eventBadges(ev, { myUnit: party ? null : me.unit })),

@@ -2,15 +2,17 @@
 // unit's), grouped by local day, with their alert badges. Live: it redraws
 // when a pull brings changes, so new events appear without a reload.
 
-import { h, badge, empty, select } from '../ui.js';
+import { h, mount, badge, empty, select } from '../ui.js';
 import * as store from '../store.js';
 import { isParty, isPolice } from '../session.js';
 import { EVENT_KINDS, ASSIGNMENT_STATUS } from '../labels.js';
 import { formatRange, formatDay, localDayKey, parseDate } from '../time.js';
 import { eventBadges, placeLine, localBadges } from './common.js';
 
-// Ids already shown in this session: anything else that shows up is "new".
+// Ids already shown to this user in this session: anything else that shows
+// up is "new".
 let seen = null;
+let seenUser = null;
 
 export function render(main, params) {
   const me = store.me();
@@ -27,14 +29,15 @@ export function render(main, params) {
   };
   const shown = filter === 'tous' ? events : events.filter(upcoming);
 
+  if (seenUser !== me.id) { seen = null; seenUser = me.id; }
   const firstRender = seen === null;
   if (firstRender) seen = new Set(events.map((e) => e.id));
   const fresh = new Set(events.filter((e) => !seen.has(e.id)).map((e) => e.id));
   events.forEach((e) => seen.add(e.id));
 
-  const title = party
-    ? `Événements — ${store.nameOf('parties', me.party) || 'mon parti'}`
-    : `Événements — ${store.nameOf('units', me.unit) || 'mon unité'}`;
+  let title = 'Événements — tout le territoire';
+  if (party) title = `Événements — ${store.nameOf('parties', me.party) || 'mon parti'}`;
+  else if (me.unit) title = `Événements — ${store.nameOf('units', me.unit) || 'mon unité'}`;
 
   const header = h('div', { class: 'view-head' },
     h('h2', null, title),
@@ -77,7 +80,7 @@ export function render(main, params) {
     list.append(card(ev, { party, me, fresh: fresh.has(ev.id) && !firstRender }));
   }
 
-  main.replaceChildren(header, itinBlock, tabs, list);
+  mount(main, header, itinBlock, tabs, list);
   return { live: true };
 }
 

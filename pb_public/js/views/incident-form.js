@@ -3,7 +3,7 @@
 // 2G. The report is kept in the outbox (photos as Blobs in IndexedDB) and
 // uploaded as multipart when the network allows.
 
-import { h, field, select, errorBox, toast } from '../ui.js';
+import { h, mount, field, select, errorBox, toast } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { recordId } from '../ids.js';
@@ -93,7 +93,7 @@ export function render(main, params) {
   msg,
   submit);
 
-  main.replaceChildren(form);
+  mount(main, form);
   return { live: false };
 }
 

@@ -1,6 +1,6 @@
 // Create or edit an itinerary: a named series of events (a leader's tour).
 
-import { h, field, select, errorBox, toast } from '../ui.js';
+import { h, mount, field, select, errorBox, toast } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { recordId } from '../ids.js';
@@ -55,6 +55,6 @@ export function render(main, params, [id]) {
   msg,
   h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, editing ? 'Enregistrer' : 'Créer l’itinéraire'));
 
-  main.replaceChildren(form);
+  mount(main, form);
   return { live: 'until-input' };
 }

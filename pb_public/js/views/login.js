@@ -1,4 +1,4 @@
-import { h, field, errorBox } from '../ui.js';
+import { h, mount, field, errorBox } from '../ui.js';
 import { signIn } from '../session.js';
 import { errorMessage } from '../labels.js';
 
@@ -40,7 +40,7 @@ export function render(main) {
   msg,
   submit);
 
-  main.replaceChildren(form);
+  mount(main, form);
   identity.focus();
   return { live: false };
 }

@@ -1,7 +1,7 @@
 // Every change not yet accepted by the server, with its state and, when the
 // server refused it, the reason in French and what the user can do.
 
-import { h, badge, empty, toast } from '../ui.js';
+import { h, mount, badge, empty, toast } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { status } from '../state.js';
@@ -13,14 +13,18 @@ export function render(main) {
   const entries = store.outboxEntries();
   const list = h('ul', { class: 'plain outbox' });
   for (const e of entries) list.append(item(e));
-  main.replaceChildren(
+  mount(main, 
     h('h2', null, 'Envois'),
     h('p', { class: 'muted' }, status.online
       ? `Dernière synchronisation : ${relative(status.lastPullAt)}.`
       : 'Hors ligne : vos modifications sont gardées sur le téléphone et partiront au retour du réseau.'),
     h('div', { class: 'actions' }, h('button', {
       type: 'button', class: 'btn btn-primary',
-      onclick: async () => { await syncNow(); toast(store.counts().pending ? 'Certains envois attendent encore le réseau.' : 'Synchronisation terminée.'); },
+      onclick: async () => {
+        if (!navigator.onLine) { toast('Hors ligne : la synchronisation reprendra au retour du réseau.', 'warn'); return; }
+        await syncNow();
+        toast(store.counts().pending ? 'Certains envois attendent encore le réseau.' : 'Synchronisation terminée.');
+      },
     }, 'Synchroniser maintenant')),
     entries.length ? list : empty('Rien en attente : tout est synchronisé.'));
   return { live: true };

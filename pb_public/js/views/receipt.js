@@ -2,7 +2,7 @@
 // signed token (readable offline by any police phone), plus its readable
 // content.
 
-import { h, badge, empty, toast } from '../ui.js';
+import { h, mount, badge, empty, toast } from '../ui.js';
 import * as store from '../store.js';
 import { toSVG } from '../qr.js';
 import { formatFull, formatRange } from '../time.js';
@@ -12,7 +12,7 @@ export function render(main, params, [eventId]) {
   const r = store.receiptOf(eventId);
   const back = h('p', { class: 'back' }, h('a', { href: `#/evenement/${eventId}` }, '‹ Événement'));
   if (!r) {
-    main.replaceChildren(back, h('h2', null, 'Récépissé'),
+    mount(main, back, h('h2', null, 'Récépissé'),
       empty('Pas encore de récépissé : il est délivré dès que l’unité responsable a pris en compte la déclaration.'));
     return { live: true };
   }
@@ -36,11 +36,14 @@ export function render(main, params, [eventId]) {
   }, 'Copier le jeton');
   const tokenBox = h('textarea', { class: 'token', readonly: true, rows: '4', hidden: true, 'aria-label': 'Jeton du récépissé' }, r.token);
 
-  main.replaceChildren(back,
+  mount(main, back,
     h('h2', null, 'Récépissé de déclaration'),
     h('p', null, h('strong', { class: 'receipt-number' }, `N° ${r.number}`), ' ', r.revoked_at ? badge('Révoqué', 'danger') : badge('Valide', 'ok')),
     r.revoked_at ? h('p', { class: 'alert alert-error', role: 'alert' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${r.revoked_reason}` : ''}. Ne le présentez plus.`) : null,
-    h('figure', { class: 'qr-wrap' }, qr, h('figcaption', null, 'À présenter aux forces de l’ordre : vérifiable sans réseau.')),
+    h('figure', { class: 'qr-wrap' },
+      // Full screen on tap: easier to read for a checkpoint camera in the sun.
+      h('button', { type: 'button', class: 'qr-button', 'aria-label': 'Agrandir le code QR', onclick: (e) => e.currentTarget.classList.toggle('qr-full') }, qr),
+      h('figcaption', null, 'À présenter aux forces de l’ordre : vérifiable sans réseau. Touchez le code pour l’agrandir.')),
     ev ? h('dl', { class: 'details' },
       h('dt', null, 'Événement'), h('dd', null, ev.title),
       h('dt', null, 'Quand'), h('dd', null, formatRange(ev.starts_at, ev.ends_at)),

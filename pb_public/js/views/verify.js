@@ -2,7 +2,7 @@
 // code (BarcodeDetector, where the phone has it), then verify the Ed25519
 // signature against the cached keys and the synced revocations.
 
-import { h, field, badge, errorBox, toast } from '../ui.js';
+import { h, mount, field, badge, errorBox, toast } from '../ui.js';
 import * as store from '../store.js';
 import { getMeta } from '../db.js';
 import { refreshKeys } from '../sync.js';
@@ -53,7 +53,7 @@ export function render(main) {
     },
   }, 'Scanner le code QR') : null;
 
-  main.replaceChildren(
+  mount(main, 
     h('h2', null, 'Vérifier un récépissé'),
     h('p', { class: 'muted' }, 'La vérification fonctionne sans réseau, avec les clés et les révocations synchronisées.'),
     keysInfo,
@@ -82,7 +82,9 @@ async function resultCard(res) {
   add('Numéro', c.num);
   add('Parti', c.pac);
   add('Unité responsable', c.unn);
-  add('Lieu', [c.plc, c.arr, c.com].filter(Boolean).join(', '));
+  const arr = c.arr && store.list('arrondissements').find((a) => a.code === c.arr);
+  const com = c.com && store.communeByCode(c.com);
+  add('Lieu', [c.plc, arr ? arr.name : c.arr, com ? com.name : c.com].filter(Boolean).join(', '));
   add('Quand', c.sta ? formatRange(c.sta, c.end) : '');
   add('Pris en compte le', c.ack ? formatFull(c.ack) : '');
   if (res.revocation) add('Révoqué le', `${formatFull(res.revocation.revoked_at)}${res.revocation.revoked_reason ? ` : ${res.revocation.revoked_reason}` : ''}`);

@@ -1,0 +1,721 @@
+// End-to-end test of the Coprosec field app in a real browser (Debian's
+// Chromium driven by playwright-core; no browser is ever downloaded).
+//
+//   cd e2e && npm ci && node run.mjs
+//
+// It builds the server, starts it on a free port with the demo data, and
+// plays the field scenario: an organizer declares an event offline, reloads,
+// comes back online; the Cotonou commander sees it arrive without reloading
+// and acknowledges it; the organizer gets the receipt (QR code checked by
+// decoding it); the commander verifies the receipt offline; a server
+// rejection shows its French reason; the Abomey-Calavi commander never sees
+// the event. Screenshots of the main screens go to docs/screenshots/.
+//
+// Environment:
+//   CHROMIUM=/usr/bin/chromium  browser binary
+//   E2E_KEEP=1                  keep the temporary data directory
+//   E2E_STATIC_PROXY=1          if the server does not serve pb_public/ yet,
+//                               serve it from a local proxy instead of failing
+//   E2E_SCREENSHOTS=0           do not write docs/screenshots/
+//   E2E_SLOW_POLL_OK=1          accept an event arriving by the 60 s poll
+//                               instead of a realtime poke
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync, readFileSync, createWriteStream, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import http from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+import jsQR from 'jsqr';
+import { check as checkShell } from './shell-version.mjs';
+import { runUnitChecks } from './unit.mjs';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PUBLIC = join(REPO, 'pb_public');
+const SHOTS = join(REPO, 'docs', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const BUILD_DIR = '/tmp/coprosec-e2e';
+const BIN = join(BUILD_DIR, 'coprosec');
+const PASSWORD = 'coprosec-demo';
+const USERS = {
+  organizer: 'organisateur.br@demo.coprosec.bj',
+  cotonou: 'commissaire.cotonou@demo.coprosec.bj',
+  calavi: 'commissaire.calavi@demo.coprosec.bj',
+};
+const VIEWPORT = { width: 360, height: 740 };
+// A 1×1 PNG: enough to exercise the photo upload path.
+const PNG_1PX = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+const HOUR = 3600e3;
+const DAY = 24 * HOUR;
+const OFFSET = HOUR; // Africa/Porto-Novo = UTC+1, no DST
+
+// --- tiny test harness ------------------------------------------------------
+
+const results = [];
+const notes = [];
+let aborted = false;
+
+async function step(name, fn, { critical = true } = {}) {
+  if (aborted) {
+    results.push({ name, status: 'skipped' });
+    console.log(`- SKIP ${name}`);
+    return undefined;
+  }
+  const t0 = Date.now();
+  try {
+    const v = await fn();
+    results.push({ name, status: 'passed' });
+    console.log(`✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    return v;
+  } catch (err) {
+    results.push({ name, status: 'failed', err });
+    console.log(`✘ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n    ${String(err && err.stack || err).split('\n').slice(0, 6).join('\n    ')}`);
+    // What each phone showed at the failure, for the report.
+    for (const c of contexts) {
+      for (const [i, pg] of c.pages().entries()) {
+        const file = join(BUILD_DIR, `failure-${c.label}-${i}.png`);
+        await pg.screenshot({ path: file }).then(() => console.log(`    screen of ${c.label}: ${file} (${pg.url()})`), () => {});
+      }
+    }
+    if (critical) aborted = true;
+    return undefined;
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function until(fn, { timeout = 30000, interval = 250, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) { last = err; }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout / 1000} s waiting for ${message}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+// --- server -----------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+function build() {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const r = spawnSync('go', ['build', '-o', BIN, '.'], {
+    cwd: REPO, stdio: 'inherit', env: { ...process.env, GOTOOLCHAIN: 'go1.27.3' },
+  });
+  assert(r.status === 0, `go build failed (exit ${r.status})`);
+}
+
+async function startServer(dataDir, port) {
+  const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
+  // --dev=false: a binary under /tmp looks like `go run` to PocketBase,
+  // which would then log every SQL statement.
+  const args = ['serve', `--dir=${dataDir}`, `--http=127.0.0.1:${port}`, '--demo', '--dev=false'];
+  if (/--publicDir/.test(help.stdout + help.stderr)) args.push(`--publicDir=${PUBLIC}`);
+  const logPath = join(dataDir, '..', 'server.log');
+  const log = createWriteStream(logPath);
+  const proc = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.pipe(log);
+  proc.stderr.pipe(log);
+  proc.logPath = logPath;
+  let exited = null;
+  proc.on('exit', (code) => { exited = code; });
+  await until(async () => {
+    if (exited !== null) throw new Error(`server exited with ${exited}; see ${logPath}`);
+    const r = await fetch(`http://127.0.0.1:${port}/api/health`);
+    return r.ok;
+  }, { timeout: 60000, message: 'the server to answer /api/health' });
+  return proc;
+}
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml', '.webmanifest': 'application/manifest+json', '.png': 'image/png', '.json': 'application/json',
+};
+
+/**
+ * Development fallback (E2E_STATIC_PROXY=1): serves pb_public/ and forwards
+ * everything else (API, realtime SSE) to PocketBase, for as long as the
+ * server does not serve pb_public/ itself.
+ */
+function startStaticProxy(upstreamPort) {
+  return new Promise((resolve) => {
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url, 'http://x');
+      if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/_/')) {
+        let p = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+        if (p.endsWith('/')) p += 'index.html';
+        const file = join(PUBLIC, p);
+        if (file.startsWith(PUBLIC) && existsSync(file) && statSync(file).isFile()) {
+          // Same behaviour as PocketBase's apis.Static + apis.Gzip():
+          // Last-Modified validators (304s) and gzip.
+          const mtime = new Date(Math.floor(statSync(file).mtimeMs / 1000) * 1000);
+          const since = Date.parse(req.headers['if-modified-since'] || '');
+          const headers = { 'Content-Type': MIME[extname(file)] || 'application/octet-stream', 'Last-Modified': mtime.toUTCString() };
+          if (process.env.E2E_DEBUG_PROXY) console.log('proxy', req.url, req.headers['if-modified-since'] ? 'IMS' : '-', req.headers['cache-control'] || '');
+          if (!Number.isNaN(since) && since >= mtime.getTime()) { res.writeHead(304, headers); res.end(); return; }
+          let body = readFileSync(file);
+          if (/gzip/.test(req.headers['accept-encoding'] || '')) {
+            body = gzipSync(body);
+            headers['Content-Encoding'] = 'gzip';
+          }
+          res.writeHead(200, headers);
+          res.end(body);
+          return;
+        }
+      }
+      const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers }, (ur) => {
+        res.writeHead(ur.statusCode, ur.headers);
+        ur.pipe(res);
+      });
+      up.on('error', () => { res.writeHead(502); res.end(); });
+      req.pipe(up);
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** TCP relay that counts the bytes the server sends: the real network cost. */
+function startCountingRelay(upstreamPort) {
+  return new Promise((resolve) => {
+    const counter = { down: 0, up: 0 };
+    const server = net.createServer((client) => {
+      const upstream = net.connect(upstreamPort, '127.0.0.1');
+      client.on('data', (d) => { counter.up += d.length; });
+      upstream.on('data', (d) => { counter.down += d.length; });
+      client.pipe(upstream);
+      upstream.pipe(client);
+      const close = () => { client.destroy(); upstream.destroy(); };
+      client.on('error', close);
+      upstream.on('error', close);
+      client.on('close', close);
+      upstream.on('close', close);
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ server, counter, port: server.address().port }));
+  });
+}
+
+// --- browser ----------------------------------------------------------------
+
+const pageErrors = [];
+const layoutProblems = [];
+const contexts = [];
+
+async function phone(name) {
+  // One browser per user, each with a fresh profile: separate phones.
+  const dir = mkdtempSync(join(tmpdir(), `coprosec-e2e-${name}-`));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--lang=fr-FR', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: VIEWPORT,
+    locale: 'fr-FR',
+    timezoneId: 'Africa/Porto-Novo',
+    serviceWorkers: 'allow',
+    // French date and time pickers (Chromium on Linux takes its UI locale
+    // from the environment).
+    env: { ...process.env, LANG: 'fr_FR.UTF-8', LANGUAGE: 'fr_FR:fr' },
+  });
+  context.dir = dir;
+  context.label = name;
+  contexts.push(context);
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(30000);
+  page.on('pageerror', (err) => pageErrors.push(`${name}: ${err.message}`));
+  if (process.env.E2E_TRACE) {
+    const t0 = Date.now();
+    page.on('request', (req) => { if (req.url().includes('/api/')) console.log(`    [${name} +${((Date.now() - t0) / 1000).toFixed(1)} s] ${req.method()} ${req.url().replace(/^https?:\/\/[^/]+/, '').slice(0, 80)}`); });
+  }
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource|net::ERR_INTERNET_DISCONNECTED|ERR_NETWORK_CHANGED/.test(msg.text())) {
+      pageErrors.push(`${name} console: ${msg.text()}`);
+    }
+  });
+  return { context, page, name };
+}
+
+async function shot(page, file, { keepToast = false } = {}) {
+  if (process.env.E2E_SCREENSHOTS === '0') return;
+  mkdirSync(SHOTS, { recursive: true });
+  // A toast left over from an earlier action would hide the screen's content.
+  if (!keepToast) await page.evaluate(() => { const t = document.getElementById('toast'); if (t) t.className = 'toast'; });
+  await page.waitForTimeout(300); // let transitions settle
+  await page.screenshot({ path: join(SHOTS, file) });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) layoutProblems.push(`${file}: content ${overflow} px wider than the 360 px screen`);
+}
+
+async function signIn(page, base, email) {
+  await page.goto(`${base}/#/`);
+  await page.fill('#identity', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('form.login button[type="submit"]');
+  await page.locator('main h2', { hasText: 'Événements' }).waitFor();
+}
+
+async function waitForServiceWorker(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    }
+  });
+}
+
+/** Reads a whole object store of the app's IndexedDB. */
+function idbAll(page, store) {
+  return page.evaluate((name) => new Promise((resolve, reject) => {
+    const req = indexedDB.open('coprosec');
+    req.onsuccess = () => {
+      const tx = req.result.transaction(name, 'readonly');
+      const all = tx.objectStore(name).getAll();
+      all.onsuccess = () => { resolve(all.result); req.result.close(); };
+      all.onerror = () => reject(all.error);
+    };
+    req.onerror = () => reject(req.error);
+  }), store);
+}
+
+async function decodeQR(page) {
+  const img = await page.evaluate(async () => {
+    const svg = document.querySelector('svg.qr');
+    const xml = new XMLSerializer().serializeToString(svg);
+    const vb = svg.viewBox.baseVal;
+    const scale = 4;
+    const canvas = document.createElement('canvas');
+    canvas.width = vb.width * scale;
+    canvas.height = vb.height * scale;
+    const image = new Image();
+    image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(xml)}`;
+    await image.decode();
+    const ctx = canvas.getContext('2d');
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    // base64 is far cheaper to hand to Node than a JSON array of pixels.
+    let bin = '';
+    const bytes = data.data;
+    for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return { w: data.width, h: data.height, b64: btoa(bin) };
+  });
+  const px = new Uint8ClampedArray(Buffer.from(img.b64, 'base64'));
+  const code = jsQR(px, img.w, img.h);
+  return code && code.data;
+}
+
+// --- API helpers (the test's own view of the server) ------------------------
+
+async function apiLogin(base, identity) {
+  const r = await fetch(`${base}/api/collections/users/auth-with-password`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity, password: PASSWORD }),
+  });
+  assert(r.ok, `API sign-in of ${identity}: HTTP ${r.status}`);
+  return (await r.json()).token;
+}
+
+async function apiGet(base, token, path) {
+  const r = await fetch(`${base}${path}`, { headers: { Authorization: token } });
+  const body = await r.json().catch(() => null);
+  assert(r.ok, `GET ${path}: HTTP ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Tomorrow + 4 days, 10:00–12:00 local, clamped into the campaign. */
+function eventWindow(election) {
+  const localMidnight = Math.floor((Date.now() + OFFSET) / DAY) * DAY - OFFSET;
+  let start = localMidnight + 5 * DAY + 10 * HOUR;
+  const cs = Date.parse(election.campaign_start.replace(' ', 'T'));
+  const ce = Date.parse(election.campaign_end.replace(' ', 'T'));
+  if (start + 2 * HOUR > ce) start = Math.floor((ce + OFFSET - DAY) / DAY) * DAY - OFFSET + 10 * HOUR;
+  if (start < cs) start = Math.ceil((cs + OFFSET) / DAY) * DAY - OFFSET + 10 * HOUR;
+  const local = (t) => new Date(t + OFFSET).toISOString().slice(0, 16);
+  return { start, end: start + 2 * HOUR, startInput: local(start), endInput: local(start + 2 * HOUR) };
+}
+
+// --- scenario ---------------------------------------------------------------
+
+async function main() {
+  let server;
+  let proxy;
+  let relay;
+  const tmp = mkdtempSync(join(tmpdir(), 'coprosec-e2e-data-'));
+  const dataDir = join(tmp, 'pb_data');
+  let base;
+  const s = {}; // scenario state
+
+  if (process.env.E2E_SCREENSHOTS !== '0' && existsSync(SHOTS)) {
+    // The run rewrites the whole set: no stale screen survives a rename.
+    for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f));
+  }
+
+  try {
+    await step('shell: sw.js lists every file and its VERSION is current', () => {
+      const { problems } = checkShell();
+      assert(!problems.length, `pb_public/sw.js out of date (${problems.join('; ')}); run: node e2e/shell-version.mjs --write`);
+    }, { critical: false });
+
+    await runUnitChecks(step);
+
+    await step('environment: Chromium present', () => {
+      assert(existsSync(CHROMIUM), `${CHROMIUM} not found (apt-get install -y chromium)`);
+    });
+
+    await step('server: go build', () => build());
+
+    const port = await freePort();
+    server = await step('server: serve --demo answers /api/health', () => startServer(dataDir, port));
+    base = `http://127.0.0.1:${port}`;
+
+    await step('server: serves the app shell at /', async () => {
+      const r = await fetch(`${base}/`);
+      const text = await r.text();
+      if (r.ok && text.includes('/js/app.js')) return;
+      if (process.env.E2E_STATIC_PROXY === '1') {
+        proxy = await startStaticProxy(port);
+        base = `http://127.0.0.1:${proxy.address().port}`;
+        notes.push('PocketBase does not serve pb_public/ yet: the test served it through its own proxy (E2E_STATIC_PROXY=1).');
+        return;
+      }
+      throw new Error(`GET / answered HTTP ${r.status} without the app: the server must serve pb_public/ at / (apis.Static); set E2E_STATIC_PROXY=1 to test through a local proxy meanwhile`);
+    });
+
+    await step('server: sync, receipts and realtime endpoints exist', async () => {
+      const token = await apiLogin(base, USERS.organizer);
+      s.orgToken = token;
+      const pull = await fetch(`${base}/api/sync/pull?cursor=&limit=1`, { headers: { Authorization: token } });
+      assert(pull.ok, `GET /api/sync/pull: HTTP ${pull.status}`);
+      const jwks = await fetch(`${base}/api/receipts/jwks`);
+      assert(jwks.ok, `GET /api/receipts/jwks: HTTP ${jwks.status}`);
+      const els = await apiGet(base, token, `/api/collections/elections/records?filter=${encodeURIComponent('active=true')}`);
+      assert(els.items.length, 'no active election in the demo data');
+      s.election = els.items[0];
+      s.window = eventWindow(s.election);
+      s.title = `Meeting e2e ${new Date().toISOString().slice(11, 19)}`;
+    });
+
+    // First load over a byte-counting relay: what a phone downloads.
+    await step('weight: first load of the app (transferred bytes)', async () => {
+      relay = await startCountingRelay(proxy ? proxy.address().port : port);
+      const p = await phone('weight');
+      const url = `http://127.0.0.1:${relay.port}`;
+      await p.page.goto(`${url}/#/`);
+      await p.page.locator('#identity').waitFor();
+      await waitForServiceWorker(p.page);
+      await p.page.waitForLoadState('networkidle');
+      await p.page.waitForTimeout(500);
+      s.shellBytes = relay.counter.down;
+      await p.page.fill('#identity', USERS.organizer);
+      await p.page.fill('#password', PASSWORD);
+      await p.page.click('form.login button[type="submit"]');
+      await p.page.locator('main h2', { hasText: 'Événements' }).waitFor();
+      await until(async () => (await idbAll(p.page, 'communes')).length >= 77, { message: 'reference data' });
+      await p.page.waitForTimeout(1000);
+      s.syncBytes = relay.counter.down - s.shellBytes;
+      // Second visit: everything from the service worker.
+      const before = relay.counter.down;
+      await p.page.reload();
+      await p.page.locator('main h2', { hasText: 'Événements' }).waitFor();
+      await p.page.waitForTimeout(1000);
+      s.reloadBytes = relay.counter.down - before;
+      notes.push(`First load (app shell, before sign-in): ${s.shellBytes} bytes transferred; sign-in + first sync: ${s.syncBytes} bytes; reload: ${s.reloadBytes} bytes (API only).`);
+      await p.context.close();
+    }, { critical: false });
+
+    const org = await step('organizer: signs in', async () => {
+      const p = await phone('organisateur');
+      await p.page.goto(`${base}/#/`);
+      await p.page.locator('#identity').waitFor();
+      await shot(p.page, '01-connexion.png');
+      await signIn(p.page, base, USERS.organizer);
+      await waitForServiceWorker(p.page);
+      return p;
+    });
+
+    const cot = await step('commander Cotonou: signs in and watches the list', async () => {
+      const p = await phone('cotonou');
+      await signIn(p.page, base, USERS.cotonou);
+      return p;
+    });
+
+    const cal = await step('commander Abomey-Calavi: signs in with a local phone number', async () => {
+      const p = await phone('calavi');
+      // The demo account's phone is +22990000006; people type it locally.
+      await signIn(p.page, base, '90 00 00 06');
+      return p;
+    });
+
+    await step('organizer: reference data synced (communes in the form)', async () => {
+      await org.page.goto(`${base}/#/declarer`);
+      await until(async () => (await org.page.locator('#commune option', { hasText: /^Cotonou$/ }).count()) === 1,
+        { message: 'Cotonou in the commune list' });
+    });
+
+    await step('organizer: declares an event in Cotonou while offline', async () => {
+      await org.context.setOffline(true);
+      await until(() => org.page.evaluate(() => !navigator.onLine), { message: 'navigator.onLine = false' });
+      const pg = org.page;
+      // An itinerary created offline too: both travel in one push, in order.
+      await pg.goto(`${base}/#/itineraire/nouveau`);
+      await pg.fill('#it-title', 'Tournée du Littoral');
+      await pg.fill('#it-leader', 'Tête de liste BR');
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(/#\/\?itineraire=[a-z0-9]{15}$/);
+      s.itineraryId = pg.url().split('=').pop();
+      await pg.locator('a', { hasText: 'Déclarer un événement' }).click();
+      await pg.waitForURL(/#\/declarer\?itineraire=/);
+      assert(await pg.inputValue('#itinerary') === s.itineraryId, 'the new itinerary is not preselected');
+      await pg.selectOption('#kind', 'meeting');
+      await pg.fill('#title', s.title);
+      await pg.fill('#place', 'Place de l’Étoile rouge');
+      await pg.selectOption('#commune', { label: 'Cotonou' });
+      await pg.fill('#starts_at', s.window.startInput);
+      await pg.fill('#ends_at', s.window.endInput);
+      await pg.fill('#expected_attendance', '800');
+      await pg.check('input[name="security_needs"][value="crowd_control"]');
+      await pg.check('input[name="security_needs"][value="traffic"]');
+      await pg.evaluate(() => window.scrollTo(0, 0));
+      await shot(pg, '02-declaration-formulaire.png');
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(/#\/evenement\/[a-z0-9]{15}$/);
+      s.eventId = pg.url().split('/').pop();
+      await pg.locator('.badge', { hasText: 'En attente d’envoi' }).first().waitFor();
+      await shot(pg, '03-declaration-hors-ligne.png', { keepToast: true });
+      const outbox = await idbAll(pg, 'outbox');
+      assert(outbox.some((e) => e.record_id === s.eventId && e.op === 'create'), 'the declaration is not in the IndexedDB outbox');
+    });
+
+    await step('organizer: reload while offline keeps the app and the pending declaration', async () => {
+      const pg = org.page;
+      await pg.goto(`${base}/#/envois`);
+      await pg.locator('.outbox li', { hasText: s.title }).waitFor();
+      await shot(pg, '04-envois-hors-ligne.png');
+      await pg.reload();
+      await pg.locator('.outbox li', { hasText: s.title }).waitFor();
+      await pg.goto(`${base}/#/`);
+      const card = pg.locator('.event-card', { hasText: s.title });
+      await card.waitFor();
+      await card.locator('.badge', { hasText: 'En attente d’envoi' }).waitFor();
+      assert(await pg.evaluate(() => !!navigator.serviceWorker.controller), 'page not controlled by the service worker after reload');
+    });
+
+    await step('organizer: back online, the declaration is sent and accepted', async () => {
+      const pg = org.page;
+      await org.context.setOffline(false);
+      s.onlineAt = Date.now();
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { timeout: 30000, message: 'the outbox to drain' });
+      const ev = await until(async () => (await idbAll(pg, 'events')).find((e) => e.id === s.eventId && e.lead_unit), { message: 'the event with its lead unit in the replica' });
+      assert(!ev.late_notice, 'declared 5 days ahead but flagged late_notice');
+      assert(ev.itinerary === s.itineraryId, 'the event lost its itinerary');
+      await pg.goto(`${base}/#/evenement/${s.eventId}`);
+      await pg.locator('.details dd', { hasText: 'Commissariat central de Cotonou' }).first().waitFor();
+    });
+
+    await step('commander Cotonou: the event appears without reloading', async () => {
+      const pg = cot.page;
+      const t0 = s.onlineAt || Date.now();
+      await pg.locator('.event-card', { hasText: s.title }).waitFor({ timeout: process.env.E2E_SLOW_POLL_OK === '1' ? 90000 : 20000 });
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      notes.push(`The Cotonou commander saw the event ${secs} s after the organizer came back online (without reload).`);
+      await shot(pg, '05-commissaire-nouvel-evenement.png');
+    });
+
+    await step('commander Cotonou: acknowledges the lead assignment', async () => {
+      const pg = cot.page;
+      await pg.locator('.event-card', { hasText: s.title }).click();
+      await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      const lead = pg.locator('.assignment', { hasText: 'Unité responsable' });
+      await lead.waitFor();
+      await lead.locator('input[type="number"]').fill('12');
+      await lead.locator('textarea').first().fill('Deux équipes à l’entrée de la place, une patrouille mobile.');
+      await shot(pg, '06-commissaire-accuse-reception.png');
+      await lead.locator('button', { hasText: 'Accuser réception' }).click();
+      await until(async () => {
+        const a = (await idbAll(pg, 'assignments')).find((x) => x.event === s.eventId && x.role === 'lead');
+        return a && a.status === 'acknowledged';
+      }, { message: 'the acknowledged assignment in the commander replica' });
+      await pg.locator('.assignment .badge', { hasText: 'Pris en compte' }).first().waitFor();
+    });
+
+    await step('organizer: sees the receipt and its QR code', async () => {
+      const pg = org.page;
+      await pg.goto(`${base}/#/evenement/${s.eventId}`);
+      const tr = Date.now();
+      await pg.locator('a', { hasText: 'Afficher le récépissé (code QR)' }).waitFor({ timeout: 75000 });
+      if (process.env.E2E_TRACE) console.log(`    receipt link after ${Date.now() - tr} ms`);
+      await shot(pg, '07-organisateur-evenement.png');
+      await pg.locator('a', { hasText: 'Afficher le récépissé (code QR)' }).click();
+      await pg.locator('svg.qr').waitFor();
+      await shot(pg, '08-organisateur-recepisse.png');
+      const receipts = await apiGet(base, s.orgToken, `/api/collections/receipts/records?filter=${encodeURIComponent(`event="${s.eventId}"`)}`);
+      assert(receipts.items.length === 1, `expected one receipt, got ${receipts.items.length}`);
+      s.token = receipts.items[0].token;
+      const tq = Date.now();
+      const decoded = await decodeQR(pg);
+      if (process.env.E2E_TRACE) console.log(`    QR decoded in ${Date.now() - tq} ms`);
+      assert(decoded === s.token, `QR code decodes to ${decoded ? `${decoded.slice(0, 40)}…` : 'nothing'}, not the receipt token`);
+      await pg.goto(`${base}/#/`);
+      await shot(pg, '09-organisateur-evenements.png');
+    });
+
+    await step('commander Cotonou: verifies the receipt offline (Ed25519, cached keys)', async () => {
+      const pg = cot.page;
+      await pg.goto(`${base}/#/verifier`);
+      await pg.locator('.hint', { hasText: 'Clés de vérification en mémoire' }).waitFor();
+      await cot.context.setOffline(true);
+      await pg.fill('#token', s.token);
+      await pg.click('form.form button[type="submit"]');
+      await pg.locator('.verdict', { hasText: 'Récépissé valide' }).waitFor();
+      await shot(pg, '10-verification-hors-ligne.png');
+      // A forged signature must be refused.
+      const parts = s.token.split('.');
+      const sig = parts[2];
+      const forged = `${parts[0]}.${parts[1]}.${sig[0] === 'A' ? 'B' : 'A'}${sig.slice(1)}`;
+      await pg.fill('#token', forged);
+      await pg.click('form.form button[type="submit"]');
+      await pg.locator('.verdict', { hasText: 'Signature invalide' }).waitFor();
+      await cot.context.setOffline(false);
+    });
+
+    await step('organizer: a server rejection shows its French reason and can be abandoned', async () => {
+      const pg = org.page;
+      // No screen lets an organizer write a server-set field, so the change
+      // is queued as a buggy or stale client would.
+      await pg.evaluate(async (id) => {
+        const outbox = await import('/js/outbox.js');
+        await outbox.enqueue({ collection: 'events', op: 'update', record_id: id, data: { late_notice: true }, label: 'Essai : champ réservé au serveur' });
+      }, s.eventId);
+      await pg.goto(`${base}/#/envois`);
+      const item = pg.locator('.outbox li', { hasText: 'Essai : champ réservé au serveur' });
+      await item.locator('.badge', { hasText: 'Refusé' }).waitFor();
+      const text = await item.innerText();
+      assert(/serveur|droit/.test(text), `rejection reason not in French: ${text}`);
+      await shot(pg, '11-envois-refus.png');
+      await item.locator('button', { hasText: 'Abandonner' }).click();
+      await until(async () => (await pg.locator('.outbox li').count()) === 0, { message: 'the abandoned change to disappear' });
+    }, { critical: false });
+
+    await step('commander Cotonou: reports an incident with a photo', async () => {
+      const pg = cot.page;
+      await pg.goto(`${base}/#/incident?evenement=${s.eventId}`);
+      await pg.selectOption('#inc-kind', 'obstruction');
+      await pg.check('input[name="severity"][value="3"]');
+      await pg.fill('#inc-desc', 'Barrage de pneus sur la voie d’accès, circulation bloquée.');
+      await pg.setInputFiles('#inc-photos', { name: 'barrage.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+      await shot(pg, '13-incident.png');
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the incident upload' });
+      const token = await apiLogin(base, USERS.cotonou);
+      const list = await apiGet(base, token, `/api/collections/incidents/records?filter=${encodeURIComponent(`event="${s.eventId}"`)}`);
+      assert(list.items.length === 1, `expected 1 incident on the server, got ${list.items.length}`);
+      assert((list.items[0].photos || []).length === 1, 'the incident photo was not stored');
+      await pg.locator('#inc-h').waitFor();
+    }, { critical: false });
+
+    await step('commander Abomey-Calavi: never sees the event', async () => {
+      const pg = cal.page;
+      await pg.goto(`${base}/#/envois`);
+      await pg.locator('button', { hasText: 'Synchroniser maintenant' }).click();
+      await pg.waitForTimeout(1500);
+      await pg.goto(`${base}/#/?vue=tous`);
+      await pg.locator('main h2', { hasText: 'Événements' }).waitFor();
+      assert(await pg.locator('.event-card', { hasText: s.title }).count() === 0, 'the Calavi list shows the Cotonou event');
+      const events = await idbAll(pg, 'events');
+      assert(!events.some((e) => e.id === s.eventId), 'the Cotonou event is in the Calavi replica');
+      const assignments = await idbAll(pg, 'assignments');
+      assert(!assignments.some((a) => a.event === s.eventId), 'an assignment of the Cotonou event is in the Calavi replica');
+      const incidents = await idbAll(pg, 'incidents');
+      assert(!incidents.some((i) => i.event === s.eventId), 'the Cotonou incident is in the Calavi replica');
+      await shot(pg, '12-calavi-evenements.png');
+    });
+
+    await step('organizer: a concurrent edit becomes a visible conflict, then is re-applied', async () => {
+      const pg = org.page;
+      await org.context.setOffline(true);
+      await pg.goto(`${base}/#/modifier/${s.eventId}`);
+      await pg.fill('#title', `${s.title} (version organisateur)`);
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      // Meanwhile the party's security lead renames it from another phone.
+      const admin = await apiLogin(base, 'securite.br@demo.coprosec.bj');
+      const r = await fetch(`${base}/api/collections/events/records/${s.eventId}`, {
+        method: 'PATCH', headers: { Authorization: admin, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ title: `${s.title} (version responsable)` }),
+      });
+      assert(r.ok, `concurrent REST edit: HTTP ${r.status} ${await r.text()}`);
+      await org.context.setOffline(false);
+      const alert = pg.locator('.alert-error', { hasText: 'Conflit' });
+      await alert.waitFor();
+      assert(/modifié entre-temps/.test(await alert.innerText()), 'the conflict does not say which field changed');
+      await shot(pg, '14-conflit.png');
+      await alert.locator('button', { hasText: 'Réappliquer mes modifications' }).click();
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the re-applied edit to be accepted' });
+      await pg.locator('main h2', { hasText: '(version organisateur)' }).waitFor();
+    }, { critical: false });
+
+    await step('organizer: cancels the event; the commander sees it live', async () => {
+      const pg = org.page;
+      await pg.goto(`${base}/#/evenement/${s.eventId}`);
+      await pg.locator('button', { hasText: 'Annuler l’événement' }).click();
+      await pg.locator('dialog button[value="ok"]').click();
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the cancellation to be sent' });
+      await pg.locator('.badges .badge', { hasText: 'Annulé' }).first().waitFor();
+      await cot.page.goto(`${base}/#/?vue=tous`);
+      await cot.page.locator('.event-card.cancelled', { hasText: s.title }).waitFor({ timeout: 20000 });
+      await shot(cot.page, '15-commissaire-evenement-annule.png');
+      const receipts = await apiGet(base, s.orgToken, `/api/collections/receipts/records?filter=${encodeURIComponent(`event="${s.eventId}"`)}`);
+      if (!receipts.items.some((r) => r.revoked_at)) notes.push('The receipt of the cancelled event was not revoked by the server.');
+    }, { critical: false });
+
+    await step('layout: every screen fits 360 px without horizontal scrolling', () => {
+      assert(!layoutProblems.length, layoutProblems.join('\n'));
+    }, { critical: false });
+
+    await step('no JavaScript errors in the pages', () => {
+      assert(!pageErrors.length, pageErrors.join('\n'));
+    }, { critical: false });
+  } finally {
+    for (const c of contexts) {
+      await c.close().catch(() => {});
+      rmSync(c.dir, { recursive: true, force: true });
+    }
+    if (relay) relay.server.close();
+    if (proxy) proxy.close();
+    if (server && server.kill) {
+      server.kill('SIGTERM');
+      if (results.some((r) => r.status === 'failed')) {
+        try { console.log(`\n--- server log (tail) ---\n${readFileSync(server.logPath, 'utf8').split('\n').slice(-40).join('\n')}`); } catch { /* no log */ }
+      }
+    }
+    if (process.env.E2E_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });
+    else console.log(`data kept in ${tmp}`);
+  }
+
+  for (const n of notes) console.log(`note: ${n}`);
+  const count = (st) => results.filter((r) => r.status === st).length;
+  const passed = count('passed');
+  const failed = count('failed');
+  const skipped = count('skipped');
+  console.log(`\ne2e: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(failed || skipped ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
