@@ -48,7 +48,9 @@ func relation(name string, target *core.Collection, maxSelect int, required bool
 	return &core.RelationField{Name: name, CollectionId: target.Id, MaxSelect: maxSelect, Required: required}
 }
 
-func withHelp[F interface{ *core.SelectField | *core.RelationField }](f F, help string) F {
+func withHelp[F interface {
+	*core.SelectField | *core.RelationField
+}](f F, help string) F {
 	switch v := any(f).(type) {
 	case *core.SelectField:
 		v.Help = help
