@@ -7,7 +7,7 @@ HTTP     ?= 127.0.0.1:8090
 SHARED   ?= ../shared/data/benin
 FUZZTIME ?= 5s
 
-.PHONY: run build test test-go fuzz-short bench vet clean
+.PHONY: run build test test-go test-e2e node-deps fuzz-short bench vet clean
 
 ## run: build and serve on 127.0.0.1:8090 with the demo data (and the real boundaries when ../shared is present)
 run: build
@@ -19,8 +19,18 @@ run: build
 build:
 	go build -o $(BIN) .
 
-## test: vet, unit and integration tests, short fuzz runs
-test: vet test-go fuzz-short
+## test: vet, unit and integration tests (with the npm jose and pocketbase SDK checks), short fuzz runs, browser tests
+test: vet node-deps test-go fuzz-short test-e2e
+
+## node-deps: npm packages of the Node checks, from their lock files
+node-deps:
+	cd interop && npm ci --no-audit --no-fund
+	cd sdk && npm ci --no-audit --no-fund
+	cd e2e && npm ci --no-audit --no-fund
+
+## test-e2e: the field app in Debian's Chromium (apt-get install -y chromium)
+test-e2e:
+	cd e2e && node run.mjs
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -19,8 +19,18 @@ func (s *Service) bindAssignments() {
 			if err := e.Next(); err != nil {
 				return err
 			}
-			if becameAck && r.GetString("role") == string(jurisdiction.RoleLead) {
+			if r.GetString("role") != string(jurisdiction.RoleLead) {
+				return nil
+			}
+			withdrawn := r.Original().GetString("status") == string(jurisdiction.StatusAcknowledged) &&
+				r.GetString("status") != string(jurisdiction.StatusAcknowledged)
+			switch {
+			case becameAck:
 				return s.issueReceipt(tx, r)
+			case withdrawn && !isSystemWrite(e.Context):
+				// the lead asked for an adjustment after acknowledging: the
+				// receipt no longer stands (a server reset already revoked it)
+				return s.revokeReceipts(tx, r.GetString("event"), "acknowledgement_withdrawn")
 			}
 			return nil
 		})

@@ -13,7 +13,7 @@ import (
 // Event fields that change where or when an event happens, or who must
 // protect it: editing any of them recomputes the assignments (J6).
 var eventPlacementFields = []string{"party", "election", "kind", "commune", "arrondissement",
-	"location", "route", "starts_at", "ends_at", "sound_vehicle"}
+	"location", "route", "starts_at", "ends_at", "sound_vehicle", "place"}
 
 // serverEventFields are recomputed by the server on every save; whatever a
 // write path put there is replaced (the request checks refuse it earlier
@@ -127,7 +127,8 @@ func (s *Service) planEvent(tx core.App, rec *core.Record, replan bool) (eventOu
 		out.recompute = true
 		if !isNew {
 			prev, _ := eventFromRecord(before)
-			out.timeOrPlace = jurisdiction.TimeOrPlaceChanged(prev, ev)
+			// the free-text place is part of "where" too: the receipt names it
+			out.timeOrPlace = jurisdiction.TimeOrPlaceChanged(prev, ev) || before.GetString("place") != rec.GetString("place")
 			if out.timeOrPlace {
 				ev.ChangedAt = now
 			}

@@ -116,6 +116,7 @@ func (s *Service) bindRealtime() {
 	h.idle = sync.NewCond(&h.qmu)
 	h.stock.Store(os.Getenv("COPROSEC_REALTIME") == "stock")
 	s.pokes = h
+	s.bindFastClients()
 
 	s.app.OnRealtimeSubscribeRequest().BindFunc(func(e *core.RealtimeSubscribeRequestEvent) error {
 		if slices.Contains(e.Subscriptions, SyncTopic) && (e.Auth == nil || e.Auth.Collection().Name != "users") {

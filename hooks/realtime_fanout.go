@@ -92,16 +92,15 @@ func (h *realtimeHub) deliver(job *rtJob) {
 	}()
 	col := job.rec.Collection()
 	for _, client := range app.SubscriptionsBroker().Clients() {
-		subs := client.Subscriptions(rtTopicPrefix)
-		if len(subs) == 0 {
-			continue
-		}
 		var (
 			v    *clientView
 			kind int // 0 unknown, 1 sees, 2 lost sight, -1 nothing
 		)
-		for key, opts := range subs {
-			topic := strings.TrimPrefix(key, rtTopicPrefix)
+		for _, key := range ownTopics(client) {
+			topic, ok := strings.CutPrefix(key, rtTopicPrefix)
+			if !ok {
+				continue
+			}
 			name, target := topicTarget(topic)
 			if name != col.Name && name != col.Id {
 				continue
@@ -126,6 +125,10 @@ func (h *realtimeHub) deliver(job *rtJob) {
 			if kind < 0 {
 				break
 			}
+			var opts subscriptions.SubscriptionOptions
+			if strings.Contains(topic, "?") {
+				opts = client.Subscriptions(key)[key]
+			}
 			data, ok := h.payload(job, v, kind == 2, opts)
 			if !ok {
 				continue
@@ -134,6 +137,20 @@ func (h *realtimeHub) deliver(job *rtJob) {
 			h.delivered.Add(1)
 		}
 	}
+}
+
+// ownTopics lists the topics of client, without copying them for a
+// fastClient.
+func ownTopics(client subscriptions.Client) []string {
+	if c, ok := client.(*fastClient); ok {
+		return *c.topics.Load()
+	}
+	subs := client.Subscriptions(rtTopicPrefix)
+	out := make([]string, 0, len(subs))
+	for k := range subs {
+		out = append(out, k)
+	}
+	return out
 }
 
 // payload renders the message for one subscription. A subscriber that lost

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"coprosec/hooks"
+
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -653,5 +655,30 @@ func TestRealtimeReconnectMissesNothing(t *testing.T) {
 	}
 	if len(ids) != total || len(missing) > 0 {
 		t.Fatalf("declared %d/%d, replica misses %d: %v", len(ids), total, len(missing), missing)
+	}
+}
+
+// TestRealtimeLoadSmoke runs `coprosec loadtest realtime` in miniature: both
+// modes deliver every event to exactly the officers of its unit.
+func TestRealtimeLoadSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	var out strings.Builder
+	res, err := hooks.RunRealtimeLoad(context.Background(), hooks.RealtimeLoadConfig{
+		Units: 4, Officers: 3, Organizers: 2, Events: 6, Warmup: 1, Pause: 10 * time.Millisecond,
+		Modes: []string{"stock", "coprosec"}, Out: &out,
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	t.Log("\n" + out.String())
+	if len(res) != 2 {
+		t.Fatalf("results %v", res)
+	}
+	for _, r := range res {
+		if r.Delivered != r.Expected || r.Expected != 6*3 || r.Unexpected != 0 {
+			t.Errorf("%s: delivered %d/%d, unexpected %d", r.Mode, r.Delivered, r.Expected, r.Unexpected)
+		}
 	}
 }

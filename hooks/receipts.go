@@ -174,6 +174,18 @@ func peekToken(token string) (kid string, exp time.Time, ok bool) {
 // client gets a 503 with the stable code receipt_unavailable (sync push
 // reports it as a transient internal_error, so the device retries).
 func (s *Service) issueReceipt(tx core.App, lead *core.Record) error {
+	if ev, err := tx.FindRecordById("events", lead.GetString("event")); err == nil {
+		ackAt := lead.GetDateTime("acknowledged_at").Time()
+		if ackAt.IsZero() {
+			ackAt = s.Now()
+		}
+		// A receipt lives until the event's end plus the grace; past that,
+		// there is nothing left to certify (and retrying would not help).
+		if end := timeOf(ev, "ends_at"); !end.IsZero() && !end.Add(receipts.DefaultGrace).After(ackAt) {
+			return ruleError("event_over", "status",
+				"This event is over: it can no longer be acknowledged, and no receipt can be issued for it.")
+		}
+	}
 	err := s.makeReceipt(tx, lead)
 	if err == nil {
 		return nil

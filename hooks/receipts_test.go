@@ -502,6 +502,29 @@ func TestReceiptAtomicWithAcknowledgement(t *testing.T) {
 	}
 }
 
+func TestReceiptNoAcknowledgementAfterTheEvent(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ev := e.rcDeclare(nil)
+	evRec, _ := e.app.FindRecordById("events", ev)
+	e.now = evRec.GetDateTime("ends_at").Time().Add(receipts.DefaultGrace + time.Minute)
+	res := e.rcAck(ev, w.commanderCotonou)
+	if res.Status != http.StatusBadRequest || res.code() != "event_over" {
+		t.Fatalf("acknowledging a past event: %s, want 400 event_over", res)
+	}
+	if e.rcLead(ev).GetString("status") != "pending" || len(e.rcReceipts(ev)) != 0 {
+		t.Fatal("a refused acknowledgement left traces")
+	}
+	// Sync push: a final refusal with the same code, not a retry loop.
+	lead := e.rcLead(ev)
+	push := e.do("POST", "/api/sync/push", w.commanderCotonou, map[string]any{"device": "phone-1", "mutations": []any{map[string]any{
+		"id": "m-late", "collection": "assignments", "op": "update", "record_id": lead.Id,
+		"base_version": lead.GetInt("version"), "data": map[string]any{"status": "acknowledged"}}}})
+	if !strings.Contains(string(push.Body), `"event_over"`) {
+		t.Fatalf("push: %s", push)
+	}
+}
+
 // ---------------------------------------------------------------------
 // Revocation (J6).
 

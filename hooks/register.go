@@ -16,6 +16,9 @@ type Options struct {
 	// Demo, when it points to true at serve time, seeds the demo data once
 	// and prints the demo logins.
 	Demo *bool
+	// PublicDir is the directory of the field app served at / (default
+	// pb_public, relative to the working directory).
+	PublicDir *string
 	// Now is the clock used by every rule (notice, deadlines, cron); tests
 	// inject a fixed one. Defaults to time.Now.
 	Now func() time.Time

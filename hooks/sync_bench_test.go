@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,8 +181,16 @@ func seedClones(t testing.TB, e *env, templateID string, n int) {
 	exec(`DROP TABLE clone_rec`)
 }
 
+// benchN reads a size from the environment (to try the benchmarks small).
+func benchN(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
 func BenchmarkSyncPullVsREST(b *testing.B) {
-	const n = 50000
+	n := benchN("SYNC_BENCH_EVENTS", 50000)
 	for b.Loop() {
 		d := newDemoEnv(b)
 		tok, _ := d.org.NewAuthToken()
@@ -228,8 +238,9 @@ func BenchmarkSyncPullVsREST(b *testing.B) {
 			if events != n {
 				b.Fatalf("pulled %d events, want %d", events, n)
 			}
-			b.Logf("pull limit=%d: %d pages, %d records (%d events) in %v: %.0f records/s, %.0f events/s, %.1f gzipped bytes/event",
+			fmt.Fprintf(os.Stderr, "pull limit=%d: %d pages, %d records (%d events) in %v: %.0f records/s, %.0f events/s, %.1f gzipped bytes/event",
 				limit, pages, records, events, dur, float64(records)/dur.Seconds(), float64(events)/dur.Seconds(), float64(gzBytes)/float64(events))
+			fmt.Fprintln(os.Stderr)
 		}
 		for _, col := range []string{"events", "assignments"} {
 			start := time.Now()
@@ -252,7 +263,8 @@ func BenchmarkSyncPullVsREST(b *testing.B) {
 				}
 			}
 			dur := time.Since(start)
-			b.Logf("REST %s: %d records in %v: %.0f records/s, %.1f raw bytes/record", col, total, dur, float64(total)/dur.Seconds(), float64(rawBytes)/float64(total))
+			fmt.Fprintf(os.Stderr, "REST %s: %d records in %v: %.0f records/s, %.1f raw bytes/record", col, total, dur, float64(total)/dur.Seconds(), float64(rawBytes)/float64(total))
+			fmt.Fprintln(os.Stderr)
 		}
 	}
 }

@@ -74,30 +74,35 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 		cur = syncproto.Cursor{}
 	}
 
-	scopeArgs := make([]any, len(scopes))
-	for i, sc := range scopes {
-		scopeArgs[i] = string(sc)
+	// One range scan of the (scope, seq) index per scope, merged in Go:
+	// a single "scope IN (…) ORDER BY seq" query would sort every row of
+	// every scope after the cursor on each page.
+	fetch := syncproto.ScopeFetchLimit(limit)
+	perScope := make([]syncproto.ScopeRows, 0, len(scopes))
+	for _, sc := range scopes {
+		var raw []struct {
+			Seq        int64
+			Collection string
+			RecordID   string `db:"record_id"`
+			Removed    bool
+		}
+		q := tx.Select("seq", "collection", "record_id", "removed").From("_sync_index").
+			Where(dbx.HashExp{"scope": string(sc)}).
+			AndWhere(dbx.NewExp("seq > {:from}", dbx.Params{"from": cur.Seq}))
+		if cur.Seq == 0 {
+			// a first sync skips tombstones: there is no replica to remove from
+			q = q.AndWhere(dbx.NewExp("removed = 0"))
+		}
+		if err := q.OrderBy("seq").Limit(int64(fetch)).All(&raw); err != nil {
+			return pullResult{}, err
+		}
+		rows := make([]syncproto.Row, len(raw))
+		for i, r := range raw {
+			rows[i] = syncproto.Row{Seq: r.Seq, Collection: r.Collection, ID: r.RecordID, Removed: r.Removed}
+		}
+		perScope = append(perScope, syncproto.ScopeRows{Rows: rows, Truncated: len(rows) >= fetch})
 	}
-	var raw []struct {
-		Seq        int64
-		Collection string
-		RecordID   string `db:"record_id"`
-		Removed    bool
-	}
-	err = tx.Select("seq", "collection", "record_id", "removed").From("_sync_index").
-		Where(dbx.In("scope", scopeArgs...)).
-		AndWhere(dbx.NewExp("seq > {:from}", dbx.Params{"from": cur.Seq})).
-		// a first sync skips tombstones: there is no replica to remove from
-		AndWhere(dbx.NewExp("{:fresh} = 0 OR removed = 0", dbx.Params{"fresh": boolInt(cur.Seq == 0)})).
-		OrderBy("seq").Limit(int64(syncproto.FetchLimit(limit, len(scopes)))).All(&raw)
-	if err != nil {
-		return pullResult{}, err
-	}
-	rows := make([]syncproto.Row, len(raw))
-	for i, r := range raw {
-		rows[i] = syncproto.Row{Seq: r.Seq, Collection: r.Collection, ID: r.RecordID, Removed: r.Removed}
-	}
-	page, next, more := syncproto.Page(rows, cur.Seq, limit)
+	page, next, more := syncproto.PageScopes(perScope, cur.Seq, limit)
 	if !more {
 		next = max(next, meta.MaxSeq) // nothing visible beyond: skip to the head
 	}
@@ -124,13 +129,6 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 		Cursor: syncproto.EncodeCursor(syncproto.Cursor{Seq: next, Epoch: meta.Epoch, Fingerprint: fingerprint}),
 	}, seq: next, lag: meta.MaxSeq - next}
 	return out, nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // loadRecordsTx reads the records of a page in the pull's read transaction

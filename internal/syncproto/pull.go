@@ -155,6 +155,64 @@ func Page(rows []Row, from int64, limit int) (page []Row, next int64, more bool)
 	return Collapse(kept), next, more
 }
 
+// ScopeFetchLimit is the LIMIT of the per-scope pull query
+//
+//	SELECT seq, collection, record_id, removed FROM sync_index
+//	WHERE scope = <scope> AND seq > <cursor> ORDER BY seq LIMIT ?
+//
+// which the glue runs once per scope of the caller, so that each query
+// is a range scan of the (scope, seq) index instead of a sort of every
+// row of every scope after the cursor. PageScopes explains why limit+1
+// rows per scope are enough.
+func ScopeFetchLimit(limit int) int { return max(limit, 1) + 1 }
+
+// ScopeRows is what one per-scope query returned: its rows in seq order,
+// and whether it was cut by its LIMIT (it returned ScopeFetchLimit rows,
+// so more rows of that scope may follow).
+type ScopeRows struct {
+	Rows      []Row
+	Truncated bool
+}
+
+// PageScopes merges per-scope query results into one page, like Page.
+//
+// Within one scope a seq names at most one row (one seq is one record
+// change, and a scope holds one row per record), so a truncated scope's
+// rows are its first ScopeFetchLimit seqs. Let cutoff be the smallest
+// last seq among truncated scopes: every row of every scope with a seq
+// up to cutoff has been fetched, and there are at least limit+1 distinct
+// seqs up to cutoff. Rows above cutoff may miss rows of other scopes at
+// the same seq, so they are dropped before paging; the page then holds the
+// first limit seqs, complete, and more is true. Without truncation every
+// row was fetched and PageScopes is Page.
+func PageScopes(scopes []ScopeRows, from int64, limit int) (page []Row, next int64, more bool) {
+	cutoff, truncated := int64(0), false
+	n := 0
+	for _, s := range scopes {
+		n += len(s.Rows)
+		if s.Truncated && len(s.Rows) > 0 {
+			last := s.Rows[0].Seq
+			for _, r := range s.Rows {
+				last = max(last, r.Seq)
+			}
+			if !truncated || last < cutoff {
+				cutoff = last
+			}
+			truncated = true
+		}
+	}
+	rows := make([]Row, 0, n)
+	for _, s := range scopes {
+		for _, r := range s.Rows {
+			if !truncated || r.Seq <= cutoff {
+				rows = append(rows, r)
+			}
+		}
+	}
+	page, next, more = Page(rows, from, limit)
+	return page, next, more || truncated
+}
+
 // ErrBadLimit is returned for a limit parameter that is not a positive
 // integer.
 var ErrBadLimit = errors.New("syncproto: limit must be a positive integer")

@@ -3,6 +3,7 @@ package syncproto
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -218,5 +219,63 @@ func TestPullResponseJSON(t *testing.T) {
 	}
 	if put(1, "a").Op() != OpPut || remove(1, "a").Op() != OpRemove {
 		t.Error("Row.Op")
+	}
+}
+
+// An index built by random record changes, read scope by scope with
+// ScopeFetchLimit, pages exactly like Page over every row.
+func TestPageScopesMatchesPage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	scopes := []string{"ref", "user:u", "party:p", "unit:x", "departement:d"}
+	for round := 0; round < 200; round++ {
+		type key struct{ scope, id string }
+		index := map[key]Row{}
+		live := map[string][]string{} // record → scopes it is live in
+		seq := int64(0)
+		for c := rng.IntN(40); c > 0; c-- {
+			seq++
+			id := string(rune('a' + rng.IntN(8)))
+			var after []string
+			for _, s := range scopes {
+				if rng.IntN(3) == 0 {
+					after = append(after, s)
+				}
+			}
+			for _, s := range after {
+				index[key{s, id}] = Row{Seq: seq, Collection: "events", ID: id}
+			}
+			for _, s := range live[id] {
+				if !slices.Contains(after, s) {
+					index[key{s, id}] = Row{Seq: seq, Collection: "events", ID: id, Removed: true}
+				}
+			}
+			live[id] = after
+		}
+		for from := int64(0); from <= seq; from++ {
+			for limit := 1; limit <= 6; limit++ {
+				var all []Row
+				per := make([]ScopeRows, len(scopes))
+				for i, s := range scopes {
+					var rows []Row
+					for k, r := range index {
+						if k.scope == s && r.Seq > from {
+							rows = append(rows, r)
+						}
+					}
+					all = append(all, rows...)
+					slices.SortFunc(rows, func(a, b Row) int { return int(a.Seq - b.Seq) })
+					if len(rows) >= ScopeFetchLimit(limit) {
+						rows, per[i].Truncated = rows[:ScopeFetchLimit(limit)], true
+					}
+					per[i].Rows = rows
+				}
+				wantPage, wantNext, wantMore := Page(all, from, limit)
+				page, next, more := PageScopes(per, from, limit)
+				if !slices.Equal(page, wantPage) || next != wantNext || more != wantMore {
+					t.Fatalf("round %d from %d limit %d: PageScopes = %v %d %v, Page = %v %d %v",
+						round, from, limit, page, next, more, wantPage, wantNext, wantMore)
+				}
+			}
+		}
 	}
 }
