@@ -1,7 +1,11 @@
 package hooks
 
 import (
+	"database/sql"
+	"errors"
 	"slices"
+	"strconv"
+	"strings"
 
 	"coprosec/internal/syncproto"
 
@@ -58,29 +62,171 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 			if !synced {
 				return nil
 			}
-			if err := s.captureChange(tx, e.Record, action == "delete", true); err != nil {
-				return err
+			r, deleted := e.Record, action == "delete"
+			switch {
+			case name == "events" && !deleted:
+				// Assignments and receipts inherit the visibility of
+				// their event: when the event's units change, so do theirs.
+				return s.recaptureEvent(tx, r.Id, r, true)
+			case name == "assignments" && !isSystemWrite(e.Context):
+				if err := s.captureChange(tx, r, deleted, true); err != nil {
+					return err
+				}
+				// Written outside an event save (dashboard, Go code): who
+				// sees the event (and its receipts) follows its
+				// assignments. The event save recaptures its own.
+				ev, old := r.GetString("event"), ""
+				if action == "update" {
+					old = r.Original().GetString("event")
+					if old == ev && r.Original().GetString("unit") == r.GetString("unit") {
+						return nil
+					}
+				}
+				for _, id := range slices.Compact([]string{ev, old}) {
+					if id == "" {
+						continue
+					}
+					if err := s.recaptureEvent(tx, id, nil, false); err != nil {
+						return err
+					}
+				}
+				return nil
+			case name == "units" && action == "update" &&
+				r.Original().GetString("departement") != r.GetString("departement"):
+				if err := s.captureChange(tx, r, false, true); err != nil {
+					return err
+				}
+				// A director's scope is its unit's département: a unit
+				// moved to another one moves what it sees.
+				return s.recaptureUnit(tx, r.Id)
 			}
-			// Assignments and receipts inherit the visibility of their
-			// event: when the event's units change, so do theirs.
-			if name == "events" && action != "delete" {
-				return s.recaptureChildren(tx, e.Record.Id)
-			}
-			return nil
+			return s.captureChange(tx, r, deleted, true)
 		})
 	}
 }
 
-func (s *Service) recaptureChildren(tx core.App, eventID string) error {
-	for _, col := range []string{"assignments", "receipts"} {
-		children, err := tx.FindAllRecords(col, dbx.HashExp{"event": eventID})
+// eventScope is what decides who sees an event and the records that
+// inherit its visibility (assignments, receipts), read with two light
+// queries rather than full records: every event write reads it.
+type eventScope struct {
+	found       bool
+	party       string
+	dirDep      string // département of the event's directorate
+	assignments []assignmentScope
+}
+
+type assignmentScope struct {
+	ID   string `db:"id"`
+	Unit string `db:"unit"`
+	Dep  string `db:"dep"` // département of the unit
+}
+
+func loadEventScope(tx core.App, eventID string) (eventScope, error) {
+	var ev struct {
+		Party  string `db:"party"`
+		DirDep string `db:"dirdep"`
+	}
+	err := tx.DB().NewQuery(`SELECT e.party AS party, COALESCE(d.departement, '') AS dirdep
+		FROM events e LEFT JOIN units d ON d.id = e.directorate WHERE e.id = {:id}`).
+		Bind(dbx.Params{"id": eventID}).One(&ev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return eventScope{}, nil // deleted: nobody sees it any more
+	}
+	if err != nil {
+		return eventScope{}, err
+	}
+	f := eventScope{found: true, party: ev.Party, dirDep: ev.DirDep}
+	err = tx.DB().NewQuery(`SELECT a.id AS id, a.unit AS unit, COALESCE(u.departement, '') AS dep
+		FROM assignments a LEFT JOIN units u ON u.id = a.unit WHERE a.event = {:id} ORDER BY a.id`).
+		Bind(dbx.Params{"id": eventID}).All(&f.assignments)
+	return f, err
+}
+
+// facts of the event itself, or of a receipt (same visibility): the
+// party, every assigned unit, their départements and the directorate's.
+func (f eventScope) facts(collection, id string) syncproto.RecordFacts {
+	out := syncproto.RecordFacts{Collection: collection, ID: id}
+	if !f.found {
+		return out
+	}
+	out.Party = f.party
+	out.Departements = []string{f.dirDep}
+	for _, a := range f.assignments {
+		out.Units = append(out.Units, a.Unit)
+		out.Departements = append(out.Departements, a.Dep)
+	}
+	return out
+}
+
+// assignmentFacts: its own unit only; the départements are that unit's and
+// the event directorate's (list rule: unit.departement or
+// event.directorate.departement).
+func (f eventScope) assignmentFacts(a assignmentScope) syncproto.RecordFacts {
+	out := syncproto.RecordFacts{Collection: "assignments", ID: a.ID}
+	if !f.found {
+		return out
+	}
+	out.Party, out.Units, out.Departements = f.party, []string{a.Unit}, []string{a.Dep, f.dirDep}
+	return out
+}
+
+// recaptureEvent captures the event (as a change when modified, else only
+// if its scopes changed) and re-indexes its assignments and receipts when
+// their scopes changed. r is the event when the caller has it.
+func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, modified bool) error {
+	f, err := loadEventScope(tx, eventID)
+	if err != nil {
+		return err
+	}
+	if !f.found && !modified {
+		return nil // deleted in this transaction: its own delete captured it
+	}
+	if err := s.writeChange(tx, "events", eventID, r, syncproto.RecordScopes(f.facts("events", eventID)), false, modified); err != nil {
+		return err
+	}
+	for _, a := range f.assignments {
+		if err := s.writeChange(tx, "assignments", a.ID, nil, syncproto.RecordScopes(f.assignmentFacts(a)), false, false); err != nil {
+			return err
+		}
+	}
+	var receipts []string
+	if err := tx.DB().NewQuery("SELECT id FROM receipts WHERE event = {:id}").Bind(dbx.Params{"id": eventID}).Column(&receipts); err != nil {
+		return err
+	}
+	for _, id := range receipts {
+		if err := s.writeChange(tx, "receipts", id, nil, syncproto.RecordScopes(f.facts("receipts", id)), false, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recaptureUnit re-indexes what a unit's département decides: the events
+// it is assigned to or directs (with their assignments and receipts) and
+// its incidents.
+func (s *Service) recaptureUnit(tx core.App, unitID string) error {
+	var events []string
+	err := tx.DB().NewQuery(`SELECT event FROM assignments WHERE unit = {:u}
+		UNION SELECT id FROM events WHERE directorate = {:u}`).Bind(dbx.Params{"u": unitID}).Column(&events)
+	if err != nil {
+		return err
+	}
+	for _, id := range events {
+		if err := s.recaptureEvent(tx, id, nil, false); err != nil {
+			return err
+		}
+	}
+	var incidents []string
+	if err := tx.DB().NewQuery("SELECT id FROM incidents WHERE unit = {:u}").Bind(dbx.Params{"u": unitID}).Column(&incidents); err != nil {
+		return err
+	}
+	for _, id := range incidents {
+		r, err := tx.FindRecordById("incidents", id)
 		if err != nil {
 			return err
 		}
-		for _, c := range children {
-			if err := s.captureChange(tx, c, false, false); err != nil {
-				return err
-			}
+		if err := s.captureChange(tx, r, false, false); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -100,22 +246,35 @@ func (s *Service) captureChange(tx core.App, r *core.Record, deleted, modified b
 		}
 		scopes = syncproto.RecordScopes(facts)
 	}
-	col := r.Collection().Name
+	return s.writeChange(tx, r.Collection().Name, r.Id, r, scopes, deleted, modified)
+}
+
+// writeChange writes one change of the record col/id whose scopes are now
+// scopes (nil when deleted). It uses one seq for the change, so that a
+// seq names exactly one record change (syncproto.PageScopes relies on it),
+// and three statements whatever the number of scopes. r may be nil; it is
+// then read only if something is written (the realtime fan-out needs it).
+func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scopes []syncproto.Scope, deleted, modified bool) error {
 	var live []string
 	err := tx.DB().NewQuery("SELECT scope FROM _sync_index WHERE collection = {:c} AND record_id = {:id} AND removed = 0").
-		Bind(dbx.Params{"c": col, "id": r.Id}).Column(&live)
+		Bind(dbx.Params{"c": col, "id": id}).Column(&live)
 	if err != nil {
 		return err
 	}
 	if !modified && sameScopes(live, scopes) {
 		return nil
 	}
+	if r == nil {
+		if r, err = tx.FindRecordById(col, id); err != nil {
+			return err
+		}
+	}
 	op := "put"
 	if deleted {
 		op = "remove"
 	}
 	res, err := tx.DB().NewQuery("INSERT INTO _sync_log (collection, record_id, op) VALUES ({:c}, {:id}, {:op})").
-		Bind(dbx.Params{"c": col, "id": r.Id, "op": op}).Execute()
+		Bind(dbx.Params{"c": col, "id": id, "op": op}).Execute()
 	if err != nil {
 		return err
 	}
@@ -123,22 +282,34 @@ func (s *Service) captureChange(tx core.App, r *core.Record, deleted, modified b
 	if err != nil {
 		return err
 	}
-	for _, sc := range scopes {
+	params := dbx.Params{"c": col, "id": id, "seq": seq}
+	if len(scopes) > 0 {
+		values := make([]string, len(scopes))
+		for i, sc := range scopes {
+			p := "s" + strconv.Itoa(i)
+			params[p] = string(sc)
+			values[i] = "({:" + p + "}, {:c}, {:id}, {:seq}, 0)"
+		}
 		_, err := tx.DB().NewQuery(`INSERT INTO _sync_index (scope, collection, record_id, seq, removed)
-			VALUES ({:s}, {:c}, {:id}, {:seq}, 0)
+			VALUES ` + strings.Join(values, ", ") + `
 			ON CONFLICT (scope, collection, record_id) DO UPDATE SET seq = excluded.seq, removed = 0`).
-			Bind(dbx.Params{"s": string(sc), "c": col, "id": r.Id, "seq": seq}).Execute()
+			Bind(params).Execute()
 		if err != nil {
 			return err
 		}
 	}
+	var lost []string
 	for _, sc := range live {
-		if slices.Contains(scopes, syncproto.Scope(sc)) {
-			continue
+		if !slices.Contains(scopes, syncproto.Scope(sc)) {
+			p := "l" + strconv.Itoa(len(lost))
+			params[p] = sc
+			lost = append(lost, "{:"+p+"}")
 		}
+	}
+	if len(lost) > 0 {
 		_, err := tx.DB().NewQuery(`UPDATE _sync_index SET seq = {:seq}, removed = 1
-			WHERE scope = {:s} AND collection = {:c} AND record_id = {:id}`).
-			Bind(dbx.Params{"s": sc, "c": col, "id": r.Id, "seq": seq}).Execute()
+			WHERE collection = {:c} AND record_id = {:id} AND scope IN (` + strings.Join(lost, ", ") + `)`).
+			Bind(params).Execute()
 		if err != nil {
 			return err
 		}
@@ -171,51 +342,45 @@ func sameScopes(live []string, scopes []syncproto.Scope) bool {
 // mirroring the list rules of migrations/1700000001_collections.go.
 func recordFacts(tx core.App, r *core.Record) (syncproto.RecordFacts, error) {
 	f := syncproto.RecordFacts{Collection: r.Collection().Name, ID: r.Id}
-	unitDeps := func(units ...string) ([]string, error) {
-		var deps []string
-		if len(units) == 0 {
-			return nil, nil
-		}
-		ids := make([]any, len(units))
-		for i, u := range units {
-			ids[i] = u
-		}
-		err := tx.DB().Select("departement").From("units").Where(dbx.In("id", ids...)).Column(&deps)
-		return deps, err
-	}
-	eventFacts := func(eventID string, onlyUnit string) error {
-		ev, err := tx.FindRecordById("events", eventID)
-		if err != nil {
-			return nil // the event is being deleted: no scope but the removal
-		}
-		f.Party = ev.GetString("party")
-		if onlyUnit != "" {
-			f.Units = []string{onlyUnit}
-		} else if err := tx.DB().Select("unit").From("assignments").Where(dbx.HashExp{"event": eventID}).Column(&f.Units); err != nil {
-			return err
-		}
-		deps, err := unitDeps(append(slices.Clone(f.Units), ev.GetString("directorate"))...)
-		f.Departements = deps
-		return err
-	}
-	var err error
 	switch f.Collection {
-	case "events":
-		err = eventFacts(r.Id, "")
-	case "receipts":
-		err = eventFacts(r.GetString("event"), "")
+	case "events", "receipts":
+		eventID := r.Id
+		if f.Collection == "receipts" {
+			eventID = r.GetString("event")
+		}
+		ev, err := loadEventScope(tx, eventID)
+		return ev.facts(f.Collection, r.Id), err
 	case "assignments":
-		// its own unit only; the departements are those of that unit and
-		// of the event's directorate (list rule: event.directorate)
-		err = eventFacts(r.GetString("event"), r.GetString("unit"))
+		ev, err := loadEventScope(tx, r.GetString("event"))
+		if err != nil {
+			return f, err
+		}
+		a := assignmentScope{ID: r.Id, Unit: r.GetString("unit")}
+		if a.Dep, err = unitDepartement(tx, a.Unit); err != nil {
+			return f, err
+		}
+		return ev.assignmentFacts(a), nil
 	case "incidents":
 		f.ReportedBy = r.GetString("reported_by")
 		if u := r.GetString("unit"); u != "" {
-			f.Units = []string{u}
-			f.Departements, err = unitDeps(u)
+			dep, err := unitDepartement(tx, u)
+			if err != nil {
+				return f, err
+			}
+			f.Units, f.Departements = []string{u}, []string{dep}
 		}
 	case "itineraries":
 		f.Party = r.GetString("party")
 	}
-	return f, err
+	return f, nil
+}
+
+// unitDepartement is the département of unit id ("" if there is none).
+func unitDepartement(tx core.App, id string) (string, error) {
+	var dep string
+	err := tx.DB().NewQuery("SELECT departement FROM units WHERE id = {:id}").Bind(dbx.Params{"id": id}).Row(&dep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return dep, err
 }

@@ -120,7 +120,7 @@ func snapshotDiff(a, b map[string]string) string {
 	return fmt.Sprintf("%d differences: %s", n, strings.Join(diffs, "; "))
 }
 
-func (e *env) count(collection string, filter string) int {
+func (e *env) geoCount(collection string, filter string) int {
 	e.t.Helper()
 	n, err := e.app.CountRecords(collection)
 	if filter != "" {
@@ -153,7 +153,7 @@ func TestGeoImportBeninLayers(t *testing.T) {
 	e := newEnv(t)
 	// The embedded seed holds the 12 départements and 77 communes, without
 	// polygons or centers; arrondissements come only from an import.
-	if d, c, a := e.count("departements", ""), e.count("communes", ""), e.count("arrondissements", ""); d != 12 || c != 77 || a != 0 {
+	if d, c, a := e.geoCount("departements", ""), e.geoCount("communes", ""), e.geoCount("arrondissements", ""); d != 12 || c != 77 || a != 0 {
 		t.Fatalf("seed: %d/%d/%d", d, c, a)
 	}
 
@@ -180,14 +180,14 @@ func TestGeoImportBeninLayers(t *testing.T) {
 	}
 
 	for layer, n := range want {
-		if got := e.count(layer, ""); got != n {
+		if got := e.geoCount(layer, ""); got != n {
 			t.Errorf("%s: %d records, want %d", layer, got, n)
 		}
 		level := strings.TrimSuffix(layer, "s")
-		if got := e.count("boundaries", "level = '"+level+"' AND length(geometry) > 100 AND source = '"+layer+".geojson'"); got != n {
+		if got := e.geoCount("boundaries", "level = '"+level+"' AND length(geometry) > 100 AND source = '"+layer+".geojson'"); got != n {
 			t.Errorf("boundaries of level %s: %d rows, want %d", level, got, n)
 		}
-		if got := e.count(layer, "center IS NOT NULL AND json_extract(center, '$.lat') BETWEEN 6 AND 12.5 AND json_extract(center, '$.lon') BETWEEN 0.7 AND 3.9"); got != n {
+		if got := e.geoCount(layer, "center IS NOT NULL AND json_extract(center, '$.lat') BETWEEN 6 AND 12.5 AND json_extract(center, '$.lon') BETWEEN 0.7 AND 3.9"); got != n {
 			t.Errorf("%s: %d records with a center in Benin, want %d", layer, got, n)
 		}
 	}
@@ -256,12 +256,12 @@ func TestGeoImportIsIdempotent(t *testing.T) {
 			t.Errorf("second import of %s: %s, want 0 created, 0 updated", geoLayers[i], rep)
 		}
 	}
-	if after := e.geoSnapshot(); !maps2Equal(before, after) {
+	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 		t.Errorf("second import changed the database: %s", snapshotDiff(before, after))
 	}
 }
 
-func maps2Equal(a, b map[string]string) bool {
+func sameSnapshot(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -362,7 +362,7 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 		if rep.Layout != "geoboundaries" || rep.Level != "arrondissement" || rep.Created != 546 {
 			t.Errorf("ADM3: %s, want 546 created", rep)
 		}
-		if d, c := e.count("departements", ""), e.count("communes", ""); d != 12 || c != 77 {
+		if d, c := e.geoCount("departements", ""), e.geoCount("communes", ""); d != 12 || c != 77 {
 			t.Errorf("ADM1/ADM2 created records: %d départements, %d communes", d, c)
 		}
 		deps, coms := e.codesByID("departements"), e.codesByID("communes")
@@ -392,7 +392,7 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 				t.Errorf("second import of ADM%d: %s", i+1, rep)
 			}
 		}
-		if after := e.geoSnapshot(); !maps2Equal(before, after) {
+		if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 			t.Errorf("second geoBoundaries import changed the database: %s", snapshotDiff(before, after))
 		}
 	})
@@ -410,10 +410,10 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 				t.Errorf("ADM%d over the reference layers: %s, want all unchanged", i+1, rep)
 			}
 		}
-		if after := e.geoSnapshot(); !maps2Equal(before, after) {
+		if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 			t.Errorf("geoBoundaries import over identical data changed the database: %s", snapshotDiff(before, after))
 		}
-		if n := e.count("arrondissements", ""); n != 546 {
+		if n := e.geoCount("arrondissements", ""); n != 546 {
 			t.Errorf("%d arrondissements after the geoBoundaries import, want 546 (duplicates created)", n)
 		}
 	})
@@ -427,14 +427,14 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "no commune polygons are imported yet") {
 			t.Errorf("ADM3 without commune polygons: %v", err)
 		}
-		if after := e.geoSnapshot(); !maps2Equal(before, after) {
+		if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 			t.Errorf("failed import changed the database: %s", snapshotDiff(before, after))
 		}
 	})
 }
 
-// badFile writes content to dir/name and returns its path.
-func badFile(t testing.TB, dir, name string, content []byte) string {
+// writeGeoFile writes content to dir/name and returns its path.
+func writeGeoFile(t testing.TB, dir, name string, content []byte) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, content, 0o644); err != nil {
@@ -463,7 +463,7 @@ func editedLayer(t testing.TB, layer string, edit func(features []any)) []byte {
 	return out
 }
 
-func props(f any) map[string]any { return f.(map[string]any)["properties"].(map[string]any) }
+func featureProps(f any) map[string]any { return f.(map[string]any)["properties"].(map[string]any) }
 
 func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 	dir := t.TempDir()
@@ -497,19 +497,19 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 			g["coordinates"] = []any{[]any{[]any{2.0, 6.0}, []any{"x", 6.1}, []any{2.1, 6.1}}}
 		}), []string{"arrondissements-300.geojson", "feature 299"}},
 		{"300th feature duplicate code", "arrondissements-dup.geojson", editedLayer(t, "arrondissements", func(fs []any) {
-			props(fs[299])["code"] = props(fs[10])["code"]
+			featureProps(fs[299])["code"] = featureProps(fs[10])["code"]
 		}), []string{"feature 299", "duplicate code", "feature 10"}},
 		{"mixed levels", "mixed.geojson", editedLayer(t, "arrondissements", func(fs []any) {
-			props(fs[299])["code"], props(fs[299])["parent_code"] = "BJ0199", "BJ01"
+			featureProps(fs[299])["code"], featureProps(fs[299])["parent_code"] = "BJ0199", "BJ01"
 		}), []string{"feature 299", "a file holds one level"}},
 		// Valid to the reader, so the import starts: the first 299 features
 		// are renamed (written), then the 300th names an unknown commune.
 		// The whole import must roll back.
 		{"300th feature unknown parent", "arrondissements-parent.geojson", editedLayer(t, "arrondissements", func(fs []any) {
 			for _, f := range fs[:299] {
-				props(f)["name"] = props(f)["name"].(string) + " (modifié)"
+				featureProps(f)["name"] = featureProps(f)["name"].(string) + " (modifié)"
 			}
-			props(fs[299])["parent_code"] = "BJ0199"
+			featureProps(fs[299])["parent_code"] = "BJ0199"
 		}), []string{"arrondissements-parent.geojson", `unknown parent in communes: "BJ0199"`, "import the level above first"}},
 		{"CSV without code column", "bad.csv", []byte("name,parent_code\nBanikoara,BJ0101\n"), []string{"bad.csv", "malformed CSV", `no "code" column`}},
 		{"CSV bad inner point", "badpoint.csv", []byte("code,name,parent_code,inner_lat,inner_lon\nBJ0101-01,Banikoara,BJ0101,abc,2.4\n"),
@@ -533,7 +533,7 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 	before := e.geoSnapshot()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := badFile(t, dir, c.file, c.content)
+			path := writeGeoFile(t, dir, c.file, c.content)
 			rep, err := hooks.ImportBoundaries(e.app, path)
 			if err == nil {
 				t.Fatalf("accepted: %s", rep)
@@ -547,7 +547,7 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 				}
 			}
 			t.Logf("%s → %v", c.name, err)
-			if after := e.geoSnapshot(); !maps2Equal(before, after) {
+			if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 				t.Errorf("rejected file changed the database: %s", snapshotDiff(before, after))
 			}
 		})
@@ -563,7 +563,7 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 	if _, err := hooks.ImportBoundaries(fresh.app, filepath.Join(dir, "arrondissements-parent.geojson")); err == nil {
 		t.Fatal("accepted a file with an unknown parent")
 	}
-	if n, b := fresh.count("arrondissements", ""), fresh.count("boundaries", "level = 'arrondissement'"); n != 0 || b != 0 {
+	if n, b := fresh.geoCount("arrondissements", ""), fresh.geoCount("boundaries", "level = 'arrondissement'"); n != 0 || b != 0 {
 		t.Errorf("partial import: %d arrondissements and %d boundaries left behind", n, b)
 	}
 }
@@ -581,7 +581,7 @@ func TestGeoImportCSV(t *testing.T) {
 	if rep := reps[2]; rep.Layout != "coprosec-csv" || rep.Level != "arrondissement" || rep.Created != 546 {
 		t.Errorf("arrondissements.csv: %s", rep)
 	}
-	if n := e.count("boundaries", ""); n != 0 {
+	if n := e.geoCount("boundaries", ""); n != 0 {
 		t.Errorf("a CSV has no polygons, yet %d boundaries rows", n)
 	}
 	deps, coms := e.codesByID("departements"), e.codesByID("communes")
@@ -606,7 +606,7 @@ func TestGeoImportCSV(t *testing.T) {
 			t.Errorf("second CSV import: %s", rep)
 		}
 	}
-	if after := e.geoSnapshot(); !maps2Equal(before, after) {
+	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
 		t.Errorf("second CSV import changed the database: %s", snapshotDiff(before, after))
 	}
 }
@@ -664,7 +664,7 @@ func TestGeoImportCommand(t *testing.T) {
 		t.Errorf("second import (exit %d) is not a no-op:\n%s%s", code, out, errOut)
 	}
 
-	bad := badFile(t, tmp, "bad.geojson", []byte("{not json"))
+	bad := writeGeoFile(t, tmp, "bad.geojson", []byte("{not json"))
 	out, errOut, code = run("geo", "import", bad)
 	t.Logf("bad file: exit %d\n%s%s", code, out, errOut)
 	if code == 0 || !strings.Contains(out+errOut, "geo import: bad.geojson: geo: malformed GeoJSON") {

@@ -40,15 +40,15 @@ func newRealGeo(t *testing.T) *realGeo {
 			"departement": g.id[row["code"]]}).Id
 	}
 	g.party = e.save("parties", map[string]any{"name": "Parti de la géographie réelle", "acronym": "PGR"})
-	start = localAt(2026, 3, 1, 0)
+	start = campaignHour(2026, 3, 1, 0)
 	g.election = e.save("elections", map[string]any{"name": "Législatives (géographie réelle)",
 		"campaign_start": start, "campaign_end": start.AddDate(0, 0, 15), "election_day": start.AddDate(0, 0, 16),
 		"parties": []string{g.party.Id}, "active": true})
 	return g
 }
 
-// localAt is a Porto-Novo wall-clock hour (UTC+1) as UTC.
-func localAt(y int, m time.Month, d, h int) time.Time {
+// campaignHour is a Porto-Novo wall-clock hour (UTC+1) as UTC.
+func campaignHour(y int, m time.Month, d, h int) time.Time {
 	return time.Date(y, m, d, h, 0, 0, 0, time.UTC).Add(-time.Hour)
 }
 
@@ -82,7 +82,7 @@ func (g *realGeo) meetingAt(title, lat, lon string) *recordT {
 	g.t.Helper()
 	return g.save("events", map[string]any{"party": g.party.Id, "election": g.election.Id, "kind": "meeting",
 		"title": title, "place": title, "location": types.GeoPoint{Lat: mustFloat(g.t, lat), Lon: mustFloat(g.t, lon)},
-		"starts_at": localAt(2026, 3, 14, 10), "ends_at": localAt(2026, 3, 14, 12)})
+		"starts_at": campaignHour(2026, 3, 14, 10), "ends_at": campaignHour(2026, 3, 14, 12)})
 }
 
 // roles maps event id → unit id → role, from every stored assignment.
@@ -102,8 +102,8 @@ func (g *realGeo) roles() map[string]map[string]string {
 	return out
 }
 
-// expectation is who must protect the event declared at one inner point.
-type expectation struct {
+// placementWant is who must protect the event declared at one inner point.
+type placementWant struct {
 	row         map[string]string // arrondissements.csv row
 	event       *recordT
 	lead        string
@@ -113,10 +113,10 @@ type expectation struct {
 
 // declareAll declares a meeting at the inner point of every arrondissement
 // and checks each against want(row), reporting n/546.
-func (g *realGeo) declareAll(label string, want func(row map[string]string) expectation) {
+func (g *realGeo) declareAll(label string, want func(row map[string]string) placementWant) {
 	g.t.Helper()
 	start := time.Now()
-	exps := make([]expectation, 0, len(g.arrs))
+	exps := make([]placementWant, 0, len(g.arrs))
 	for i, row := range g.arrs {
 		x := want(row)
 		x.row = row
@@ -136,7 +136,7 @@ func (g *realGeo) declareAll(label string, want func(row map[string]string) expe
 		dep := row["departement_code"]
 		got := fmt.Sprint(ev.GetString("arrondissement") == g.id[row["code"]], ev.GetString("commune") == g.id[row["parent_code"]],
 			ev.GetString("departement") == g.id[dep], ev.GetString("lead_unit") == x.lead,
-			ev.GetString("directorate") == g.ddpr[dep], ev.GetBool("uncovered") == x.uncovered, mapsEqual(roles[ev.Id], x.assignments))
+			ev.GetString("directorate") == g.ddpr[dep], ev.GetBool("uncovered") == x.uncovered, sameRoles(roles[ev.Id], x.assignments))
 		if got != "true true true true true true true" {
 			g.t.Errorf("%s: %s (%s) [arrondissement commune département lead directorate uncovered assignments]: %s; lead %s, uncovered %v, assignments %v, want lead %s, assignments %v",
 				label, row["code"], row["name"], got, ev.GetString("lead_unit"), ev.GetBool("uncovered"), roles[ev.Id], x.lead, x.assignments)
@@ -150,7 +150,7 @@ func (g *realGeo) declareAll(label string, want func(row map[string]string) expe
 	}
 }
 
-func mapsEqual(a, b map[string]string) bool {
+func sameRoles(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -170,27 +170,27 @@ func TestRealGeoArrondissementCommissariats(t *testing.T) {
 		byArr[row["code"]] = g.commissariat("Commissariat de "+row["name"]+" ("+row["code"]+")", row["departement_code"], nil, []string{row["code"]})
 	}
 	t.Logf("546 arrondissement commissariats created in %v", time.Since(start))
-	g.declareAll("one commissariat per arrondissement", func(row map[string]string) expectation {
+	g.declareAll("one commissariat per arrondissement", func(row map[string]string) placementWant {
 		lead, dir := byArr[row["code"]], g.ddpr[row["departement_code"]]
-		return expectation{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
+		return placementWant{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
 	})
 }
 
 func TestRealGeoCommuneCommissariats(t *testing.T) {
 	g := newRealGeo(t)
 	byCom := g.communeCommissariats()
-	g.declareAll("commune-level coverage only", func(row map[string]string) expectation {
+	g.declareAll("commune-level coverage only", func(row map[string]string) placementWant {
 		lead, dir := byCom[row["parent_code"]], g.ddpr[row["departement_code"]]
-		return expectation{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
+		return placementWant{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
 	})
 }
 
 func TestRealGeoNoCoverage(t *testing.T) {
 	g := newRealGeo(t)
-	g.declareAll("no commissariat", func(row map[string]string) expectation {
+	g.declareAll("no commissariat", func(row map[string]string) placementWant {
 		dir := g.ddpr[row["departement_code"]]
 		// the directorate leads; it gets no second (oversight) assignment
-		return expectation{lead: dir, uncovered: true, assignments: map[string]string{dir: "lead"}}
+		return placementWant{lead: dir, uncovered: true, assignments: map[string]string{dir: "lead"}}
 	})
 }
 
@@ -208,12 +208,12 @@ func TestRealGeoArrondissementBeatsCommune(t *testing.T) {
 		}
 	}
 	t.Logf("%d arrondissement commissariats beside the 77 commissariats centraux", len(byArr))
-	g.declareAll("both levels", func(row map[string]string) expectation {
+	g.declareAll("both levels", func(row map[string]string) placementWant {
 		lead, dir := byArr[row["code"]], g.ddpr[row["departement_code"]]
 		if lead == "" {
 			lead = byCom[row["parent_code"]]
 		}
-		return expectation{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
+		return placementWant{lead: lead, assignments: map[string]string{lead: "lead", dir: "oversight"}}
 	})
 }
 
@@ -242,7 +242,7 @@ func TestRealGeoCaravanAcrossDepartements(t *testing.T) {
 	}
 	caravan := func(title string, start string, r []map[string]float64) map[string]any {
 		return map[string]any{"party": g.party.Id, "election": g.election.Id, "kind": "caravan", "title": title,
-			"location": point[start], "route": r, "starts_at": localAt(2026, 3, 14, 9), "ends_at": localAt(2026, 3, 14, 17)}
+			"location": point[start], "route": r, "starts_at": campaignHour(2026, 3, 14, 9), "ends_at": campaignHour(2026, 3, 14, 17)}
 	}
 	check := func(ev *recordT, lead string, want map[string]string) {
 		t.Helper()
@@ -253,7 +253,7 @@ func TestRealGeoCaravanAcrossDepartements(t *testing.T) {
 				leads = append(leads, u)
 			}
 		}
-		if ev.GetString("lead_unit") != lead || len(leads) != 1 || !mapsEqual(got, want) {
+		if ev.GetString("lead_unit") != lead || len(leads) != 1 || !sameRoles(got, want) {
 			t.Errorf("%s: lead_unit %s, assignments %v; want lead %s and %v", ev.GetString("title"), ev.GetString("lead_unit"), got, lead, want)
 		}
 	}

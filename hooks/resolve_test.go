@@ -22,7 +22,7 @@ func divisionCode(r response, level string) string {
 	return s
 }
 
-func unitID(r response, key string) string {
+func resolvedUnit(r response, key string) string {
 	u, _ := r.JSON[key].(map[string]any)
 	s, _ := u["id"].(string)
 	return s
@@ -103,11 +103,16 @@ func TestResolveRejectsBadInput(t *testing.T) {
 	if res.Status != http.StatusBadRequest || res.code() != "no_boundaries" {
 		t.Errorf("point without boundaries: %s, want 400 no_boundaries", res)
 	}
-	if res := e.do("GET", resolveURL("commune=BJ0800"), w.orgA, nil); res.Status != http.StatusOK || unitID(res, "lead_unit") != w.comCotonou.Id {
+	if res := e.do("GET", resolveURL("commune=BJ0800"), w.orgA, nil); res.Status != http.StatusOK || resolvedUnit(res, "lead_unit") != w.comCotonou.Id {
 		t.Errorf("commune without boundaries: %s", res)
 	}
 
+	// The import is seen at once, although the geography was cached by the
+	// request above: writes to the reference collections drop the cache.
 	e.importBenin()
+	if res := e.do("GET", resolveURL("lat=6.37&lon=2.42"), w.orgA, nil); res.Status != http.StatusOK || divisionCode(res, "commune") != "BJ0800" {
+		t.Errorf("point right after the import: %s", res)
+	}
 	arr := geoCSV(t, "arrondissements.csv")[0]["code"]
 	for _, c := range []struct{ query, code string }{
 		{"lat=abc&lon=2.42", "invalid_point"},
@@ -209,7 +214,7 @@ func TestResolveReturnsUnits(t *testing.T) {
 			t.Errorf("%s: %s", c.name, res)
 			continue
 		}
-		got := fmt.Sprint(unitID(res, "lead_unit"), " ", unitID(res, "directorate"), " ", res.JSON["uncovered"], " ",
+		got := fmt.Sprint(resolvedUnit(res, "lead_unit"), " ", resolvedUnit(res, "directorate"), " ", res.JSON["uncovered"], " ",
 			divisionCode(res, "departement"), " ", divisionCode(res, "commune"))
 		want := fmt.Sprint(c.lead, " ", c.directorate, " ", c.uncovered, " ", c.departement, " ", c.commune)
 		if got != want {

@@ -1,9 +1,19 @@
 package hooks_test
 
-// The visibility matrix (DESIGN §2 roles × §3 collections × list, view,
-// create, update, delete), the leak checks (expand, filters on relations
-// and back-relations, counts) and the server-set field checks on every
-// client write path (REST create/update, /api/batch).
+// The visibility matrix: every role of DESIGN §2 × every collection of §3
+// × list, view, create, update, delete, on a fixture with two parties and
+// two units in two départements (visWorld). Beside it:
+//
+//   - leak checks: every expandable relation and back-relation, filters
+//     on relations and back-relations, oracle pairs (a filter must answer
+//     the same for a true and a false secret), totalItems;
+//   - server-set fields (events, assignments, incidents) refused on REST
+//     create/update, /api/batch and sync push, with nothing stored;
+//   - nobody changes its own role, party, unit or disabled flag;
+//   - no client reference to a record it may not see (itinerary, event);
+//   - the sync scopes agree with the list rules.
+//
+// Helpers are prefixed "vis" to stay out of the other test files' way.
 
 import (
 	"encoding/json"
@@ -245,7 +255,7 @@ var (
 
 func visClone(s []string) []string { return append([]string(nil), s...) }
 
-// idSet turns records into a set of ids.
+// visIDSet turns records into a set of ids.
 func visIDSet(rs ...*core.Record) map[string]bool {
 	out := map[string]bool{}
 	for _, r := range rs {
@@ -254,7 +264,7 @@ func visIDSet(rs ...*core.Record) map[string]bool {
 	return out
 }
 
-// visible is the expected visibility of DESIGN §3, per collection and
+// visSets is the expected visibility of DESIGN §3, per collection and
 // user, written out for the fixture where it is short and derived from
 // the stored records (as a superuser) where it is long. nil means the
 // collection is closed to every non-superuser (403).
@@ -573,6 +583,36 @@ func TestVisibilityMatrixRead(t *testing.T) {
 						}
 					})
 				}
+			}
+		}
+	})
+
+	// The checks above are not vacuous: expand works, and the clash link
+	// between A1 (Cotonou) and B2 (Calavi) is expanded only for those who
+	// see both ends.
+	t.Run("expand clash partners", func(t *testing.T) {
+		for _, c := range []struct {
+			who     *core.Record
+			event   *core.Record
+			partner bool
+		}{
+			{w.ministry, w.evA1, true}, {w.orgA, w.evA1, false}, {w.orgB, w.evB2, false},
+			{w.commanderCotonou, w.evA1, false}, {w.commanderCalavi, w.evB2, false},
+			{w.directorLittoral, w.evA1, false}, {w.directorAtlantique, w.evB2, false},
+		} {
+			res := e.visDo("GET", "/api/collections/events/records/"+c.event.Id+"?expand=clash_with,itinerary,lead_unit", c.who, nil)
+			if res.Status != http.StatusOK {
+				t.Fatalf("%s views %s: %s", c.who.GetString("role"), c.event.GetString("title"), res)
+			}
+			if links, _ := res.JSON["clash_with"].([]any); len(links) != 1 {
+				t.Fatalf("%s: clash_with = %v, want the partner's id", c.event.GetString("title"), res.JSON["clash_with"])
+			}
+			ex, _ := res.JSON["expand"].(map[string]any)
+			if _, ok := ex["lead_unit"]; !ok {
+				t.Errorf("%s views %s?expand=lead_unit: nothing expanded: %s", c.who.GetString("role"), c.event.GetString("title"), res)
+			}
+			if _, ok := ex["clash_with"]; ok != c.partner {
+				t.Errorf("%s views %s?expand=clash_with: partner expanded = %v, want %v", c.who.GetString("role"), c.event.GetString("title"), ok, c.partner)
 			}
 		}
 	})
