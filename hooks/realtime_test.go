@@ -242,6 +242,8 @@ func TestRealtimeDeliversOnlyToViewers(t *testing.T) {
 			e.svc.SetStockRealtime(mode.stock)
 			srv := rtServer(e)
 			p := e.rtParties(srv.URL, "events/*", "assignments/*", "incidents/*")
+			expandTopic := `events/*?options={"query":{"expand":"commune,lead_unit"}}`
+			expanding := rtConnect(t, srv.URL, w.orgA, "orgA+expand", expandTopic)
 
 			// create
 			id := e.mustDeclare(w.orgA, e.meeting(w.partyA, nil))
@@ -264,6 +266,12 @@ func TestRealtimeDeliversOnlyToViewers(t *testing.T) {
 				if _, ok := m.Record[hidden]; ok {
 					t.Errorf("hidden field %s sent: %s", hidden, m.Raw)
 				}
+			}
+
+			if m, ok := expanding.waitFor(rtIs(expandTopic, "create", id), 3*time.Second); !ok {
+				t.Error("no create on the expand subscription")
+			} else if ex, _ := m.Record["expand"].(map[string]any); ex == nil || ex["commune"] == nil || ex["lead_unit"] == nil {
+				t.Errorf("expand not honoured: %s", m.Raw)
 			}
 
 			// a subscription to one record, with fields
@@ -680,5 +688,47 @@ func TestRealtimeLoadSmoke(t *testing.T) {
 		if r.Delivered != r.Expected || r.Expected != 6*3 || r.Unexpected != 0 {
 			t.Errorf("%s: delivered %d/%d, unexpected %d", r.Mode, r.Delivered, r.Expected, r.Unexpected)
 		}
+	}
+}
+
+// TestRealtimeScopesFollowTheAccount: a connected officer moved to another
+// unit receives that unit's events and no longer its old unit's; a
+// disabled account receives nothing.
+func TestRealtimeScopesFollowTheAccount(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	srv := rtServer(e)
+	officer := rtConnect(t, srv.URL, w.officerCotonou, "officer", "events/*")
+	commander := rtConnect(t, srv.URL, w.commanderCalavi, "commanderCalavi", "events/*")
+
+	before := e.mustDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Avant la mutation"}))
+	if _, ok := officer.waitFor(rtIs("events/*", "create", before), 3*time.Second); !ok {
+		t.Fatal("the Cotonou officer missed a Cotonou event")
+	}
+	// the ministry moves the officer to Abomey-Calavi
+	if res := e.do("PATCH", "/api/collections/users/records/"+w.officerCotonou.Id, w.ministry, map[string]any{"unit": w.comCalavi.Id}); res.Status != http.StatusOK {
+		t.Fatalf("move officer: %s", res)
+	}
+	cotonou := e.mustDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Après la mutation, Cotonou"}))
+	calavi := e.mustDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Après la mutation, Calavi", "commune": w.calavi.Id}))
+	if _, ok := officer.waitFor(rtIs("events/*", "create", calavi), 3*time.Second); !ok {
+		t.Error("the moved officer does not receive its new unit's events")
+	}
+	rtSettle(e)
+	if n := len(officer.received(rtIs("events/*", "create", cotonou))); n != 0 {
+		t.Error("the moved officer still receives its old unit's events")
+	}
+
+	// the ministry disables the Calavi commander: nothing more reaches it
+	if res := e.do("PATCH", "/api/collections/users/records/"+w.commanderCalavi.Id, w.ministry, map[string]any{"disabled": true}); res.Status != http.StatusOK {
+		t.Fatalf("disable: %s", res)
+	}
+	later := e.mustDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Après la désactivation", "commune": w.calavi.Id}))
+	if _, ok := officer.waitFor(rtIs("events/*", "create", later), 3*time.Second); !ok {
+		t.Error("the Calavi officer missed an event")
+	}
+	rtSettle(e)
+	if n := len(commander.received(rtIs("events/*", "create", later))); n != 0 {
+		t.Error("a disabled account still receives events")
 	}
 }
