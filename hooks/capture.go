@@ -35,6 +35,8 @@ func (s *Service) bindCapture() {
 			s.app.OnRecordDelete().Bind(h)
 		}
 	}
+	// push merges field by field: keep the field versions it reads
+	s.bindFieldVersions()
 }
 
 // captureWrite wraps every write of a synced or audited collection in one

@@ -59,13 +59,19 @@ func (s *Service) onEventSave(e *core.RecordEvent) error {
 	})
 }
 
+// bumpVersion counts a change of rec: version +1 and, per field, the
+// version at which it last changed (for the field merge of sync push). A
+// save that changes nothing keeps the version, so devices do not pull it.
 func bumpVersion(rec *core.Record) []string {
+	changed := changedFields(rec)
+	if !rec.IsNew() && len(changed) == 0 {
+		return nil
+	}
 	version := 1
 	if !rec.IsNew() {
 		version = rec.Original().GetInt("version") + 1
 	}
 	rec.Set("version", version)
-	changed := changedFields(rec)
 	fv := map[string]int64{}
 	if !rec.IsNew() {
 		_ = rec.Original().UnmarshalJSONField("field_versions", &fv)

@@ -38,12 +38,14 @@ import (
 // unit changes. The list/view rules and the sync scopes agree by design
 // (DESIGN §3), so the deliveries are those of the stock path.
 //
-// PocketBase's own broadcast stays bound, but never sees these
-// subscriptions: on subscribe they are stored under a private prefix
-// (rtTopicPrefix) that its topic matching ignores, and the message is sent
-// under the topic the client asked for. Every other collection keeps the
-// stock path. SetStockRealtime(true) (or COPROSEC_REALTIME=stock) turns the
-// whole mechanism off, so the load test compares both in one run.
+// PocketBase's own broadcast stays bound (its handlers have generated ids
+// and cannot be unbound), but never sees these subscriptions: on subscribe
+// they are stored under a private prefix (rtTopicPrefix) that its topic
+// matching ignores, and the message is sent under the topic the client
+// asked for. Every other collection keeps the stock path; its per-record
+// scan of the clients is made cheap by fastClient (realtime_client.go).
+// SetStockRealtime(true) (or COPROSEC_REALTIME=stock) turns the mechanism
+// off, so the load test (realtime_load.go) compares both in one run.
 //
 // Subscription options on these collections: `fields` and `expand` are
 // honoured (expand with the view rules of the expanded collections, as
@@ -109,6 +111,21 @@ type realtimeHub struct {
 
 	delivered atomic.Int64 // record messages handed to outboxes
 	dropped   atomic.Int64 // clients closed for falling behind
+
+	// life is held (read) while a delivery or a poke uses the app, and
+	// (write) when the app's database closes, after which nothing runs.
+	life   sync.RWMutex
+	closed bool
+}
+
+// alive runs fn unless the app terminated, holding off termination
+// meanwhile.
+func (h *realtimeHub) alive(fn func()) {
+	h.life.RLock()
+	defer h.life.RUnlock()
+	if !h.closed {
+		fn()
+	}
 }
 
 func (s *Service) bindRealtime() {
@@ -140,6 +157,24 @@ func (s *Service) bindRealtime() {
 		h.viewOf(e.Client) // warm the scope cache off the write path
 		return nil
 	}})
+
+	// Nothing touches the database once its connections are being closed
+	// (shutdown, or a test app cleared), until it is bootstrapped again.
+	s.app.OnBootstrapClear().BindFunc(func(e *core.BootstrapEvent) error {
+		h.life.Lock()
+		h.closed = true
+		h.life.Unlock()
+		return e.Next()
+	})
+	s.app.OnBootstrap().BindFunc(func(e *core.BootstrapEvent) error {
+		if err := e.Next(); err != nil {
+			return err
+		}
+		h.life.Lock()
+		h.closed = false
+		h.life.Unlock()
+		return nil
+	})
 
 	bump := func(e *core.RecordEvent) error {
 		h.unitsGen.Add(1)
@@ -201,13 +236,6 @@ func topicTarget(topic string) (col, target string) {
 	base, _, _ := strings.Cut(topic, "?")
 	col, target, _ = strings.Cut(base, "/")
 	return col, target
-}
-
-// notifyScopes records that scopes changed (outside of a capture).
-func (s *Service) notifyScopes(seq int64, scopes []syncproto.Scope) {
-	if s.pokes != nil {
-		s.pokes.touch(scopes)
-	}
 }
 
 // notifyChange is called by change capture, inside the write transaction,
@@ -323,21 +351,24 @@ func (h *realtimeHub) touch(scopes []syncproto.Scope) {
 // flush sends one poke to every `sync` subscriber with a changed scope.
 // Only committed changes are ever touched, so the cursor is the head.
 func (h *realtimeHub) flush() {
-	app := h.s.app
-	defer func() {
-		if r := recover(); r != nil {
-			app.Logger().Error("realtime sync poke", "panic", r)
-		}
-	}()
 	h.pmu.Lock()
 	pending := h.pending
 	h.pending = map[syncproto.Scope]bool{}
 	h.timer = nil
 	h.lastFlush = time.Now()
 	h.pmu.Unlock()
-	if len(pending) == 0 || !app.IsBootstrapped() {
-		return
+	if len(pending) > 0 {
+		h.alive(func() { h.poke(pending) })
 	}
+}
+
+func (h *realtimeHub) poke(pending map[syncproto.Scope]bool) {
+	app := h.s.app
+	defer func() {
+		if r := recover(); r != nil {
+			app.Logger().Error("realtime sync poke", "panic", r)
+		}
+	}()
 	head, err := maxCommittedSeq(app)
 	if err != nil {
 		return

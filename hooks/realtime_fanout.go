@@ -70,7 +70,7 @@ func (h *realtimeHub) work() {
 		h.queue[0] = nil
 		h.queue = h.queue[1:]
 		h.qmu.Unlock()
-		h.deliver(job)
+		h.alive(func() { h.deliver(job) })
 	}
 }
 

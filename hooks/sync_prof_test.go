@@ -14,7 +14,7 @@ func TestSyncProfPush(t *testing.T) {
 	}
 	d := newDemoEnv(t)
 	tok, _ := d.org.NewAuthToken()
-	f, _ := os.Create("/tmp/scratch/pushonly.prof")
+	f, _ := os.Create("/root/syncscratch/pushonly.prof")
 	pprof.StartCPUProfile(f)
 	for i := 0; i < 2000; i += 100 {
 		var muts []map[string]any

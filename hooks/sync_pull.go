@@ -21,7 +21,9 @@ func (s *Service) bindSyncRoutes(se *core.ServeEvent) {
 	g.POST("/push", s.handlePush)
 }
 
-// handlePull answers GET /api/sync/pull?cursor=C&limit=N (DESIGN §5).
+// handlePull answers GET /api/sync/pull?cursor=C&limit=N (DESIGN §5). The
+// device names itself in the X-Device header (or a device parameter) for
+// device_status.
 func (s *Service) handlePull(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	limit, err := syncproto.ParseLimit(q.Get("limit"))
@@ -32,7 +34,11 @@ func (s *Service) handlePull(e *core.RequestEvent) error {
 	if err != nil {
 		return e.InternalServerError("", err)
 	}
-	s.recordDevice(e.App, e.Auth, e.Request.Header.Get("X-Device"), deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
+	device := e.Request.Header.Get("X-Device")
+	if device == "" {
+		device = q.Get("device")
+	}
+	s.recordDevice(e.App, e.Auth, device, deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
 	return e.JSON(http.StatusOK, resp.PullResponse)
 }
 

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/router"
 )
 
@@ -57,17 +60,25 @@ func (s *Service) applyMutation(app core.App, auth *core.Record, device string, 
 	if prior, ok := loadMutationResult(app, auth.Id, m.ID); ok {
 		return prior
 	}
-	if m.Invalid != nil {
-		res := syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}
-		_ = storeMutationResult(app, auth.Id, device, m.ID, res)
-		return res
-	}
 	var res syncproto.Result
 	err := app.RunInTransaction(func(tx core.App) error {
-		var err error
-		if res, err = s.mutate(tx, auth, m); err != nil {
-			return err
+		// Checked again under the write lock: the same batch may be
+		// running in another request (a retry sent while the first
+		// attempt was still being applied).
+		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
+			res = prior
+			return nil
 		}
+		if m.Invalid != nil {
+			res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}
+		} else {
+			var err error
+			if res, err = s.mutate(tx, auth, m); err != nil {
+				return err
+			}
+		}
+		// The result is stored in the mutation's own transaction: it is
+		// applied and remembered together, or neither.
 		return storeMutationResult(tx, auth.Id, device, m.ID, res)
 	})
 	if err == nil {
@@ -75,18 +86,42 @@ func (s *Service) applyMutation(app core.App, auth *core.Record, device string, 
 	}
 	res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: pushError(err)}
 	if res.Error.Code == "internal_error" {
-		return res // transient: the device may retry it
+		app.Logger().Error("sync push: applying a mutation", "mutation", m.ID, "error", err)
+		return res // transient: nothing stored, the device retries it
 	}
-	// A refusal is final: remember it so that a retry answers the same.
-	if serr := storeMutationResult(app, auth.Id, device, m.ID, res); serr != nil {
+	// A refusal is final: remember it so that a retry answers the same,
+	// unless a concurrent attempt stored a result first.
+	serr := app.RunInTransaction(func(tx core.App) error {
+		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
+			res = prior
+			return nil
+		}
+		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+	})
+	if serr != nil {
 		app.Logger().Error("sync push: storing a rejection", "error", serr)
 	}
 	return res
 }
 
-// clientDataSkip are keys a client replica carries but never writes.
-var clientDataSkip = map[string]bool{"id": true, "created": true, "updated": true,
-	"collectionId": true, "collectionName": true, "expand": true, "version": true}
+// clientDataSkip are fields a client replica carries but never writes.
+var clientDataSkip = map[string]bool{"id": true, "created": true, "updated": true, "version": true}
+
+// clientData keeps the fields of data a client may send, as the REST API
+// reads a request body: fields of the collection only (replica extras
+// such as collectionId or expand are ignored) and never hidden fields,
+// which only superusers write.
+func clientData(col *core.Collection, data map[string]any) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		f := col.Fields.GetByName(k)
+		if f == nil || f.GetHidden() || clientDataSkip[k] {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
 
 // mutate applies one mutation through the same rules as REST: the API
 // rule of the collection, the J12 field checks and every model hook.
@@ -95,15 +130,10 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 	if err != nil {
 		return syncproto.Result{}, err
 	}
-	data := map[string]any{}
-	for k, v := range m.Data {
-		if !clientDataSkip[k] {
-			data[k] = v
-		}
-	}
+	data := clientData(col, m.Data)
 	info := &core.RequestInfo{Auth: auth, Body: data, Context: core.RequestInfoContextDefault}
 	applied := func(r *core.Record) (syncproto.Result, error) {
-		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied, Record: exportFor(tx, auth, r)}, nil
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied, Record: exportFor(auth, r)}, nil
 	}
 
 	switch m.Op {
@@ -147,7 +177,7 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 				for _, f := range conflicts {
 					fields[f] = r.Get(f)
 				}
-				return syncproto.Result{ID: m.ID, Status: syncproto.StatusConflict, Record: exportFor(tx, auth, r),
+				return syncproto.Result{ID: m.ID, Status: syncproto.StatusConflict, Record: exportFor(auth, r),
 					Error: &syncproto.Error{Code: "conflict", Message: "Changed on the server since your version: " + fmt.Sprint(conflicts), Fields: fields}}, nil
 			}
 		}
@@ -206,16 +236,13 @@ func fieldVersions(r *core.Record) map[string]int64 {
 	return fv
 }
 
-// exportFor is the record as the REST API would show it to auth.
-func exportFor(app core.App, auth, r *core.Record) map[string]any {
-	fresh, err := app.FindRecordById(r.Collection(), r.Id)
-	if err != nil {
-		fresh = r
+// exportFor is the record as the REST API shows it to auth after a write
+// (the saved record itself, as PocketBase's create and update answer).
+func exportFor(auth, r *core.Record) map[string]any {
+	if r.Collection().IsAuth() && r.Id == auth.Id {
+		r.IgnoreEmailVisibility(true)
 	}
-	if fresh.Collection().IsAuth() && fresh.Id == auth.Id {
-		fresh.IgnoreEmailVisibility(true)
-	}
-	return fresh.PublicExport()
+	return r.PublicExport()
 }
 
 // pushError turns a write failure into the error of a rejected mutation,
@@ -231,8 +258,9 @@ func pushError(err error) *syncproto.Error {
 			}
 			out.Fields = nil
 		} else {
-			for _, v := range apiErr.Data {
-				if m, ok := v.(map[string]any); ok {
+			// the first field in name order, so a retry names the same
+			for _, k := range slices.Sorted(maps.Keys(apiErr.Data)) {
+				if m, ok := apiErr.Data[k].(map[string]any); ok {
 					if c, ok := m["code"].(string); ok {
 						out.Code, out.Message = c, fmt.Sprint(m["message"])
 						break
@@ -246,7 +274,8 @@ func pushError(err error) *syncproto.Error {
 	if errors.As(err, &verrs) {
 		fields := map[string]any{}
 		out := &syncproto.Error{Code: "validation_failed", Message: verrs.Error(), Fields: fields}
-		for k, v := range verrs {
+		for _, k := range slices.Sorted(maps.Keys(verrs)) {
+			v := verrs[k]
 			fields[k] = v.Error()
 			var ve validation.Error
 			if errors.As(v, &ve) && out.Code == "validation_failed" {
@@ -284,4 +313,32 @@ func storeMutationResult(app core.App, userID, device, mutationID string, res sy
 		VALUES ({:u}, {:m}, {:d}, {:r}) ON CONFLICT (user_id, mutation_id) DO NOTHING`).
 		Bind(dbx.Params{"u": userID, "m": mutationID, "d": device, "r": string(raw)}).Execute()
 	return err
+}
+
+// fieldVersionedCollections keep a hidden field_versions (the record
+// version at which each field last changed) so that push merges offline
+// edits field by field. Events keep theirs in events.go.
+var fieldVersionedCollections = []string{"assignments", "incidents"}
+
+// bindFieldVersions keeps field_versions current on every write path.
+// It runs last before the write, once the other hooks have set the
+// record's fields and its version.
+func (s *Service) bindFieldVersions() {
+	h := &hook.Handler[*core.RecordEvent]{Priority: 1000, Func: func(e *core.RecordEvent) error {
+		r := e.Record
+		if r.Collection().Fields.GetByName("field_versions") == nil {
+			return e.Next()
+		}
+		fv := map[string]int64{}
+		if !r.IsNew() {
+			_ = r.Original().UnmarshalJSONField("field_versions", &fv)
+		}
+		changed := slices.DeleteFunc(changedFields(r), func(f string) bool { return f == "field_versions" || f == "version" })
+		if len(changed) > 0 || r.IsNew() {
+			r.Set("field_versions", syncproto.Bump(fv, changed, int64(r.GetInt("version"))))
+		}
+		return e.Next()
+	}}
+	s.app.OnRecordCreate(fieldVersionedCollections...).Bind(h)
+	s.app.OnRecordUpdate(fieldVersionedCollections...).Bind(h)
 }

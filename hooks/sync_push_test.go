@@ -1,0 +1,408 @@
+package hooks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+)
+
+func mCreate(id, col, recordID string, data map[string]any) syncMutation {
+	return syncMutation{"id": id, "collection": col, "op": "create", "record_id": recordID, "data": data}
+}
+
+func mUpdate(id, col, recordID string, base int, data map[string]any) syncMutation {
+	m := syncMutation{"id": id, "collection": col, "op": "update", "record_id": recordID, "data": data}
+	if base >= 0 {
+		m["base_version"] = base
+	}
+	return m
+}
+
+// pushAs pushes muts as u and fails unless the request itself succeeds.
+func (e *env) pushAs(u *core.Record, device string, muts ...syncMutation) []syncproto.Result {
+	e.t.Helper()
+	tok, _ := u.NewAuthToken()
+	p, res := e.syncPush(tok, device, muts)
+	if res.Status != http.StatusOK {
+		e.t.Fatalf("push: %s", res)
+	}
+	return p.Results
+}
+
+func statuses(rs []syncproto.Result) string {
+	var out []string
+	for _, r := range rs {
+		s := r.Status
+		if r.Error != nil {
+			s += ":" + r.Error.Code
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, ",")
+}
+
+func (e *env) auditCount(collection, record string) int {
+	var n int
+	err := e.app.DB().NewQuery("SELECT COUNT(*) FROM audit WHERE collection = {:c} AND record = {:r}").
+		Bind(dbx.Params{"c": collection, "r": record}).Row(&n)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// Mutations apply in order, each on its own, through the event rules;
+// creates keep the client's id.
+func TestSyncPushAppliesInOrder(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	const id = "clientevent0001"
+	rs := e.pushAs(w.orgA, "d1",
+		mCreate("m1", "events", id, e.meeting(w.partyA, nil)),
+		mUpdate("m2", "events", id, 1, map[string]any{"title": "Nouveau titre"}),
+		mUpdate("m3", "events", id, 2, map[string]any{"status": "cancelled"}),
+	)
+	if statuses(rs) != "applied,applied,applied" {
+		t.Fatalf("results %s", statuses(rs))
+	}
+	ev := e.syncRecord("events", id)
+	if ev.GetString("title") != "Nouveau titre" || ev.GetString("status") != "cancelled" || ev.GetInt("version") != 3 {
+		t.Fatalf("event %v", ev.FieldsData())
+	}
+	if ev.GetString("lead_unit") != w.comCotonou.Id || ev.GetString("created_by") != w.orgA.Id {
+		t.Fatalf("server fields: lead %q created_by %q", ev.GetString("lead_unit"), ev.GetString("created_by"))
+	}
+	if rs[2].Record["status"] != "cancelled" || rs[0].Record["id"] != id {
+		t.Fatalf("result records %v / %v", rs[0].Record, rs[2].Record)
+	}
+	var actors []string
+	_ = e.app.DB().NewQuery("SELECT actor FROM audit WHERE record = {:r} ORDER BY created").Bind(dbx.Params{"r": id}).Column(&actors)
+	if len(actors) != 3 || actors[0] != w.orgA.Id || actors[2] != w.orgA.Id {
+		t.Fatalf("audit actors %v", actors)
+	}
+	// a second create with the same record id but a new mutation id is refused
+	rs = e.pushAs(w.orgA, "d1", mCreate("m4", "events", id, e.meeting(w.partyA, nil)))
+	if statuses(rs) != "rejected:already_exists" {
+		t.Fatalf("duplicate create: %s", statuses(rs))
+	}
+}
+
+// Push refuses what REST refuses, with the same code.
+func TestSyncPushSameRulesAsREST(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	cases := []struct {
+		name string
+		as   *core.Record
+		body map[string]any
+	}{
+		{"quiet hours", w.orgA, e.meeting(w.partyA, map[string]any{"starts_at": local(2026, 3, 14, 22, 0), "ends_at": local(2026, 3, 14, 23, 30)})},
+		{"outside campaign", w.orgA, e.meeting(w.partyA, map[string]any{"starts_at": local(2026, 3, 20, 10, 0), "ends_at": local(2026, 3, 20, 12, 0)})},
+		{"party not admitted", w.orgA, e.meeting(w.partyC, nil)},
+		{"server field", w.orgA, e.meeting(w.partyA, map[string]any{"lead_unit": w.comCalavi.Id})},
+		{"another party", w.orgB, e.meeting(w.partyA, nil)},
+		{"police declares", w.officerCotonou, e.meeting(w.partyA, nil)},
+		{"no place", w.orgA, e.meeting(w.partyA, map[string]any{"commune": ""})},
+		{"bad kind", w.orgA, e.meeting(w.partyA, map[string]any{"kind": "picnic"})},
+	}
+	for i, c := range cases {
+		rest := e.do("POST", "/api/collections/events/records", c.as, c.body)
+		rs := e.pushAs(c.as, "d", mCreate(fmt.Sprint("c", i), "events", fmt.Sprintf("rejectedevent%02d", i), c.body))
+		if rest.Status < 400 || rs[0].Status != syncproto.StatusRejected {
+			t.Errorf("%s: REST %d, push %s", c.name, rest.Status, statuses(rs))
+			continue
+		}
+		if restCode := rest.code(); restCode != "" && restCode != rs[0].Error.Code {
+			t.Errorf("%s: REST code %q, push code %q", c.name, restCode, rs[0].Error.Code)
+		}
+		if rs[0].Error.Code == "" || rs[0].Error.Message == "" {
+			t.Errorf("%s: push error %+v", c.name, rs[0].Error)
+		}
+	}
+	if n, _ := e.app.CountRecords("events"); n != 0 {
+		t.Fatalf("%d events stored", n)
+	}
+
+	// hidden internal fields are ignored, as REST ignores them
+	rs := e.pushAs(w.orgA, "d", mCreate("h1", "events", "hiddenfields001", e.meeting(w.partyA, map[string]any{"field_versions": map[string]any{"title": 99}, "clash_cell": "x"})))
+	if statuses(rs) != "applied" {
+		t.Fatalf("hidden fields: %s", statuses(rs))
+	}
+	if ev := e.syncRecord("events", "hiddenfields001"); ev.GetString("clash_cell") == "x" || strings.Contains(ev.GetString("field_versions"), "99") {
+		t.Fatalf("hidden fields written: %v", ev.FieldsData())
+	}
+
+	// updates: a party cannot touch another's event; police only the status
+	// of the events their unit leads
+	ev := e.syncRecord("events", "hiddenfields001")
+	for _, c := range []struct {
+		as   *core.Record
+		data map[string]any
+		want string
+	}{
+		{w.orgB, map[string]any{"title": "pirate"}, "rejected:forbidden"},
+		{w.officerCalavi, map[string]any{"status": "in_progress"}, "rejected:forbidden"},
+		{w.officerCotonou, map[string]any{"title": "x"}, "rejected:forbidden_field"},
+		{w.officerCotonou, map[string]any{"status": "in_progress"}, "applied"},
+	} {
+		rs := e.pushAs(c.as, "d", mUpdate(fmt.Sprint("u", c.as.Id, c.data), "events", ev.Id, -1, c.data))
+		if got := statuses(rs); got != c.want {
+			t.Errorf("%s updates %v: %s, want %s", c.as.GetString("email"), c.data, got, c.want)
+		}
+	}
+}
+
+// Permissions are those of push time, not of the offline edit.
+func TestSyncPushRechecksPermissionsNow(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.syncDeclare(w.orgA, e.meeting(w.partyA, nil))
+	lead := e.syncLead(id)
+	// offline, the Cotonou commander acknowledges; meanwhile the event
+	// moves to Calavi: Cotonou no longer has that assignment
+	ack := mUpdate("ack1", "assignments", lead.Id, lead.GetInt("version"), map[string]any{"status": "acknowledged"})
+	if res := e.do("PATCH", "/api/collections/events/records/"+id, w.orgA, map[string]any{"commune": w.calavi.Id}); res.Status != http.StatusOK {
+		t.Fatal(res)
+	}
+	if rs := e.pushAs(w.commanderCotonou, "d", ack); rs[0].Status != syncproto.StatusRejected {
+		t.Fatalf("stale acknowledgement: %s", statuses(rs))
+	}
+	// offline, the Calavi commander acknowledges; meanwhile it is moved to
+	// Cotonou's commissariat
+	lead = e.syncLead(id)
+	if lead.GetString("unit") != w.comCalavi.Id {
+		t.Fatalf("lead %s", lead.GetString("unit"))
+	}
+	ack = mUpdate("ack2", "assignments", lead.Id, lead.GetInt("version"), map[string]any{"status": "acknowledged"})
+	if res := e.do("PATCH", "/api/collections/users/records/"+w.commanderCalavi.Id, w.ministry, map[string]any{"unit": w.comCotonou.Id}); res.Status != http.StatusOK {
+		t.Fatal(res)
+	}
+	if rs := e.pushAs(w.commanderCalavi, "d", ack); rs[0].Status != syncproto.StatusRejected || rs[0].Error.Code != "forbidden" {
+		t.Fatalf("acknowledgement by a commander moved away: %s", statuses(rs))
+	}
+	if e.syncLead(id).GetString("status") != "pending" {
+		t.Fatal("the assignment was acknowledged")
+	}
+}
+
+// A mutation id seen before answers its first result and changes
+// nothing, whether it was applied, conflicting or rejected, and even when
+// the retry races the first attempt.
+func TestSyncPushIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	const id = "idempotentev001"
+	batch := []syncMutation{
+		mUpdate("u0", "events", id, 1, map[string]any{"title": "trop tôt"}), // not there yet
+		mCreate("c1", "events", id, e.meeting(w.partyA, nil)),
+		mUpdate("u1", "events", id, 1, map[string]any{"notes": "a"}),
+		mCreate("bad", "events", "quiethoursev001", e.meeting(w.partyA, map[string]any{"starts_at": local(2026, 3, 14, 5, 0)})),
+	}
+	first := e.pushAs(w.orgA, "d", batch...)
+	if statuses(first) != "rejected:not_found,applied,applied,rejected:quiet_hours" {
+		t.Fatalf("first: %s", statuses(first))
+	}
+	audits, version := e.auditCount("events", id), e.syncRecord("events", id).GetInt("version")
+	var logRows int
+	_ = e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_log").Row(&logRows)
+
+	again := e.pushAs(w.orgA, "d", batch...)
+	for i := range first {
+		if !sameResult(first[i], again[i]) {
+			t.Errorf("mutation %s: first %s, again %s", first[i].ID, resultString(first[i]), resultString(again[i]))
+		}
+	}
+	var logRows2 int
+	_ = e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_log").Row(&logRows2)
+	if e.auditCount("events", id) != audits || e.syncRecord("events", id).GetInt("version") != version || logRows2 != logRows {
+		t.Fatal("the retry changed something")
+	}
+	// the stored rejection of u0 stands although the event exists now
+	if again[0].Status != syncproto.StatusRejected {
+		t.Fatalf("u0 again: %s", resultString(again[0]))
+	}
+	// mutation ids are per user: another user's m1 is another mutation
+	if rs := e.pushAs(w.orgB, "d", mUpdate("u1", "events", id, 1, map[string]any{"notes": "b"})); rs[0].Status != syncproto.StatusRejected {
+		t.Fatalf("orgB u1: %s", statuses(rs))
+	}
+
+	// the same batch sent twice at once applies once
+	tok, _ := w.orgA.NewAuthToken()
+	var muts []syncMutation
+	for i := 0; i < 20; i++ {
+		muts = append(muts, mCreate(fmt.Sprint("race", i), "events", fmt.Sprintf("raceevent%06d", i), e.meeting(w.partyA, map[string]any{"title": fmt.Sprint("course ", i)})))
+	}
+	var wg sync.WaitGroup
+	out := make([]syncPushResp, 3)
+	for k := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			raw, _ := json.Marshal(map[string]any{"device": "d", "mutations": muts})
+			res := e.doToken("POST", "/api/sync/push", tok, raw)
+			_ = json.Unmarshal(res.Body, &out[k])
+		}()
+	}
+	wg.Wait()
+	for k := range out {
+		if len(out[k].Results) != len(muts) {
+			t.Fatalf("attempt %d: %d results", k, len(out[k].Results))
+		}
+		for i, r := range out[k].Results {
+			if r.Status != syncproto.StatusApplied || !sameResult(r, out[0].Results[i]) {
+				t.Fatalf("attempt %d mutation %d: %s vs %s", k, i, resultString(r), resultString(out[0].Results[i]))
+			}
+		}
+	}
+	for i := range muts {
+		if n := e.auditCount("events", fmt.Sprintf("raceevent%06d", i)); n != 1 {
+			t.Fatalf("event %d created %d times", i, n)
+		}
+	}
+}
+
+// Edits of different fields since the same version merge; an edit of a
+// field changed since its base version is a conflict that returns the
+// server record, and never blocks the mutations after it.
+func TestSyncPushMergesAndConflicts(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.syncDeclare(w.orgA, e.meeting(w.partyA, nil))
+	base := e.syncRecord("events", id).GetInt("version")
+
+	rs := e.pushAs(w.orgA, "phone", mUpdate("p1", "events", id, base, map[string]any{"title": "Titre du téléphone"}))
+	if statuses(rs) != "applied" {
+		t.Fatal(statuses(rs))
+	}
+	rs = e.pushAs(w.adminA, "tablet",
+		mUpdate("t1", "events", id, base, map[string]any{"notes": "Notes de la tablette"}),       // other field: merges
+		mUpdate("t2", "events", id, base, map[string]any{"title": "Titre de la tablette"}),       // same field: conflict
+		mUpdate("t3", "events", id, base, map[string]any{"title": "Titre du téléphone"}),         // same value: nothing to do
+		mUpdate("t4", "events", id, base, map[string]any{"starts_at": local(2026, 3, 14, 3, 0)}), // unlawful: rejected
+		mUpdate("t5", "events", id, base, map[string]any{"expected_attendance": 300}),            // still applies
+	)
+	if got := statuses(rs); got != "applied,conflict:conflict,applied,rejected:quiet_hours,applied" {
+		t.Fatalf("results %s", got)
+	}
+	ev := e.syncRecord("events", id)
+	if ev.GetString("title") != "Titre du téléphone" || ev.GetString("notes") != "Notes de la tablette" || ev.GetInt("expected_attendance") != 300 {
+		t.Fatalf("merged event %v", ev.FieldsData())
+	}
+	c := rs[1]
+	if c.Record["title"] != "Titre du téléphone" || c.Error.Fields["title"] != "Titre du téléphone" {
+		t.Fatalf("conflict result %s", resultString(c))
+	}
+	// the conflict's record is the record as the user's REST view shows it
+	view := e.do("GET", "/api/collections/events/records/"+id, w.adminA, nil)
+	if view.JSON["title"] != c.Record["title"] || view.JSON["id"] != c.Record["id"] {
+		t.Fatalf("conflict record %v, REST %v", c.Record, view.JSON)
+	}
+	// a base version the server never produced is refused
+	rs = e.pushAs(w.orgA, "phone", mUpdate("p2", "events", id, 999, map[string]any{"title": "x"}))
+	if statuses(rs) != "rejected:invalid_base_version" {
+		t.Fatal(statuses(rs))
+	}
+}
+
+// Malformed requests are refused whole with a stable code; a malformed
+// mutation is refused alone.
+func TestSyncPushLimits(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	tok, _ := w.orgA.NewAuthToken()
+	var many []syncMutation
+	for i := 0; i <= syncproto.MaxMutations; i++ {
+		many = append(many, mUpdate(fmt.Sprint("m", i), "events", "nosuchevent0000", -1, map[string]any{"notes": "x"}))
+	}
+	if _, res := e.syncPush(tok, "d", many); res.Status != http.StatusBadRequest || res.code() != "too_many_mutations" {
+		t.Errorf("501 mutations: %s", res)
+	}
+	if p, res := e.syncPush(tok, "d", many[:syncproto.MaxMutations]); res.Status != http.StatusOK || len(p.Results) != syncproto.MaxMutations {
+		t.Errorf("500 mutations: %d", res.Status)
+	}
+	big := strings.Repeat("x", syncproto.MaxRequestBytes)
+	if _, res := e.syncPush(tok, "d", []syncMutation{mUpdate("big", "events", "nosuchevent0000", -1, map[string]any{"notes": big})}); res.Status != http.StatusBadRequest || res.code() != "too_large" {
+		t.Errorf("over 1 MiB: %s", res)
+	}
+	for body, code := range map[string]string{
+		`{`:                "invalid_json",
+		`[]`:               "invalid_request",
+		`{"mutations":[]}`: "invalid_request",
+		`{"device":"d","mutations":[{"id":"a","collection":"events","op":"create","record_id":"x","data":{}},{"id":"a"}]}`: "invalid_request",
+		`{"device":"d","mutations":"x"}`: "invalid_request",
+	} {
+		res := e.doToken("POST", "/api/sync/push", tok, body)
+		if res.Status != http.StatusBadRequest || res.code() != code {
+			t.Errorf("%s: %s, want %s", body, res, code)
+		}
+	}
+	rs := e.pushAs(w.orgA, "d",
+		syncMutation{"id": "x1", "collection": "events", "op": "upsert", "record_id": "r", "data": map[string]any{}},
+		syncMutation{"id": "x2", "collection": "receipts", "op": "create", "record_id": "abcdefghijklmno", "data": map[string]any{}},
+		syncMutation{"id": "x3", "collection": "events", "op": "create", "record_id": "BAD ID", "data": map[string]any{}},
+		mCreate("x4", "events", "goodevent000001", e.meeting(w.partyA, nil)),
+	)
+	if got := statuses(rs); got != "rejected:invalid_mutation,rejected:invalid_mutation,rejected:invalid_mutation,applied" {
+		t.Fatalf("results %s", got)
+	}
+	if res := e.doToken("POST", "/api/sync/push", "", `{"device":"d","mutations":[]}`); res.Status != http.StatusUnauthorized {
+		t.Errorf("guest push: %s", res)
+	}
+	if res := e.doToken("GET", "/api/sync/pull", "", nil); res.Status != http.StatusUnauthorized {
+		t.Errorf("guest pull: %s", res)
+	}
+}
+
+// Assignments and incidents merge field by field too.
+func TestSyncPushMergesAssignmentsAndIncidents(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.syncDeclare(w.orgA, e.meeting(w.partyA, nil))
+	lead := e.syncLead(id)
+	base := lead.GetInt("version")
+	// offline from the same version: the commander plans, the director
+	// asks for an adjustment; both apply
+	if rs := e.pushAs(w.commanderCotonou, "c", mUpdate("plan", "assignments", lead.Id, base, map[string]any{"plan": "Deux patrouilles", "officers": 12})); statuses(rs) != "applied" {
+		t.Fatalf("plan: %s", statuses(rs))
+	}
+	if rs := e.pushAs(w.directorLittoral, "d", mUpdate("adj", "assignments", lead.Id, base, map[string]any{"status": "adjustment_requested", "reason": "Décaler d'une heure"})); statuses(rs) != "applied" {
+		t.Fatalf("adjustment: %s", statuses(rs))
+	}
+	a := e.syncRecord("assignments", lead.Id)
+	if a.GetString("plan") != "Deux patrouilles" || a.GetInt("officers") != 12 || a.GetString("status") != "adjustment_requested" {
+		t.Fatalf("merged assignment %v", a.FieldsData())
+	}
+	// the commander's offline acknowledgement from that version conflicts
+	// on the status only
+	rs := e.pushAs(w.commanderCotonou, "c", mUpdate("ack", "assignments", lead.Id, base, map[string]any{"status": "acknowledged"}))
+	if statuses(rs) != "conflict:conflict" || len(rs[0].Error.Fields) != 1 || rs[0].Error.Fields["status"] != "adjustment_requested" {
+		t.Fatalf("stale acknowledgement: %s", resultString(rs[0]))
+	}
+
+	inc := e.do("POST", "/api/collections/incidents/records", w.orgA, map[string]any{"event": id, "kind": "threat", "severity": 2, "description": "Menaces", "occurred_at": testNow})
+	if inc.Status != http.StatusOK {
+		t.Fatal(inc)
+	}
+	incID, v := inc.JSON["id"].(string), int(inc.JSON["version"].(float64))
+	if rs := e.pushAs(w.orgA, "o", mUpdate("desc", "incidents", incID, v, map[string]any{"description": "Menaces verbales répétées"})); statuses(rs) != "applied" {
+		t.Fatalf("description: %s", statuses(rs))
+	}
+	if rs := e.pushAs(w.officerCotonou, "p", mUpdate("verify", "incidents", incID, v, map[string]any{"status": "verified"})); statuses(rs) != "applied" {
+		t.Fatalf("verification: %s", statuses(rs))
+	}
+	got := e.syncRecord("incidents", incID)
+	if got.GetString("description") != "Menaces verbales répétées" || got.GetString("status") != "verified" {
+		t.Fatalf("merged incident %v", got.FieldsData())
+	}
+	if rs := e.pushAs(w.officerCotonou, "p", mUpdate("desc2", "incidents", incID, v, map[string]any{"status": "closed"})); statuses(rs) != "conflict:conflict" {
+		t.Fatalf("stale status: %s", statuses(rs))
+	}
+}
