@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"coprosec/internal/syncproto"
 
@@ -53,23 +54,35 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 			before = e.Record.Original().FieldsData()
 		}
 		return withTx(e, func(tx core.App) error {
+			r, deleted := e.Record, action == "delete"
+			var save *eventSave
+			if name == "events" && !deleted {
+				save = beginEventSave(tx, r)
+				defer endEventSave(tx, save)
+			}
 			if err := e.Next(); err != nil {
 				return err
 			}
 			if audited {
-				if err := s.writeAudit(tx, e.Record, action, before); err != nil {
+				if err := s.writeAudit(tx, r, action, before); err != nil {
 					return err
 				}
 			}
 			if !synced {
 				return nil
 			}
-			r, deleted := e.Record, action == "delete"
 			switch {
 			case name == "events" && !deleted:
 				// Assignments and receipts inherit the visibility of
 				// their event: when the event's units change, so do theirs.
-				return s.recaptureEvent(tx, r.Id, r, true)
+				return s.recaptureEvent(tx, r.Id, r, true, save.written)
+			case name == "assignments" && isSystemWrite(e.Context) && !deleted:
+				// Written by the save of its event (J2–J6): captured with
+				// the event once all its assignments are final.
+				if ev := findEventSave(tx, r.GetString("event")); ev != nil {
+					ev.written[r.Id] = true
+					return nil
+				}
 			case name == "assignments" && !isSystemWrite(e.Context):
 				if err := s.captureChange(tx, r, deleted, true); err != nil {
 					return err
@@ -88,7 +101,7 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 					if id == "" {
 						continue
 					}
-					if err := s.recaptureEvent(tx, id, nil, false); err != nil {
+					if err := s.recaptureEvent(tx, id, nil, false, nil); err != nil {
 						return err
 					}
 				}
@@ -105,6 +118,54 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 			return s.captureChange(tx, r, deleted, true)
 		})
 	}
+}
+
+// eventSave is an event being saved in a transaction, with the ids of the
+// assignments its save wrote: they are captured with the event, once its
+// assignments are final, rather than each on its own.
+type eventSave struct {
+	rec     *core.Record
+	written map[string]bool
+}
+
+// eventSaves holds the event saves in progress, by transaction (a write
+// transaction runs in one goroutine at a time; the mutex guards the map).
+var eventSaves = struct {
+	sync.Mutex
+	byTx map[dbx.Builder][]*eventSave
+}{byTx: map[dbx.Builder][]*eventSave{}}
+
+func beginEventSave(tx core.App, r *core.Record) *eventSave {
+	es := &eventSave{rec: r, written: map[string]bool{}}
+	eventSaves.Lock()
+	defer eventSaves.Unlock()
+	eventSaves.byTx[tx.DB()] = append(eventSaves.byTx[tx.DB()], es)
+	return es
+}
+
+func endEventSave(tx core.App, es *eventSave) {
+	eventSaves.Lock()
+	defer eventSaves.Unlock()
+	saves := slices.DeleteFunc(eventSaves.byTx[tx.DB()], func(x *eventSave) bool { return x == es })
+	if len(saves) == 0 {
+		delete(eventSaves.byTx, tx.DB())
+	} else {
+		eventSaves.byTx[tx.DB()] = saves
+	}
+}
+
+// findEventSave is the save of event id in progress in tx, if any (a new
+// event has its id only once its row is written, so ids are compared at
+// lookup time).
+func findEventSave(tx core.App, id string) *eventSave {
+	eventSaves.Lock()
+	defer eventSaves.Unlock()
+	for _, es := range eventSaves.byTx[tx.DB()] {
+		if es.rec.Id == id {
+			return es
+		}
+	}
+	return nil
 }
 
 // eventScope is what decides who sees an event and the records that
@@ -124,24 +185,31 @@ type assignmentScope struct {
 }
 
 func loadEventScope(tx core.App, eventID string) (eventScope, error) {
-	var ev struct {
-		Party  string `db:"party"`
-		DirDep string `db:"dirdep"`
+	var rows []struct {
+		Party  string         `db:"party"`
+		DirDep string         `db:"dirdep"`
+		ID     sql.NullString `db:"id"`
+		Unit   sql.NullString `db:"unit"`
+		Dep    sql.NullString `db:"dep"`
 	}
-	err := tx.DB().NewQuery(`SELECT e.party AS party, COALESCE(d.departement, '') AS dirdep
-		FROM events e LEFT JOIN units d ON d.id = e.directorate WHERE e.id = {:id}`).
-		Bind(dbx.Params{"id": eventID}).One(&ev)
-	if errors.Is(err, sql.ErrNoRows) {
-		return eventScope{}, nil // deleted: nobody sees it any more
+	err := tx.DB().NewQuery(`SELECT e.party AS party, COALESCE(d.departement, '') AS dirdep,
+			a.id AS id, a.unit AS unit, u.departement AS dep
+		FROM events e
+		LEFT JOIN units d ON d.id = e.directorate
+		LEFT JOIN assignments a ON a.event = e.id
+		LEFT JOIN units u ON u.id = a.unit
+		WHERE e.id = {:id} ORDER BY a.id`).
+		Bind(dbx.Params{"id": eventID}).All(&rows)
+	if err != nil || len(rows) == 0 {
+		return eventScope{}, err // not found: deleted, nobody sees it any more
 	}
-	if err != nil {
-		return eventScope{}, err
+	f := eventScope{found: true, party: rows[0].Party, dirDep: rows[0].DirDep}
+	for _, r := range rows {
+		if r.ID.Valid {
+			f.assignments = append(f.assignments, assignmentScope{ID: r.ID.String, Unit: r.Unit.String, Dep: r.Dep.String})
+		}
 	}
-	f := eventScope{found: true, party: ev.Party, dirDep: ev.DirDep}
-	err = tx.DB().NewQuery(`SELECT a.id AS id, a.unit AS unit, COALESCE(u.departement, '') AS dep
-		FROM assignments a LEFT JOIN units u ON u.id = a.unit WHERE a.event = {:id} ORDER BY a.id`).
-		Bind(dbx.Params{"id": eventID}).All(&f.assignments)
-	return f, err
+	return f, nil
 }
 
 // facts of the event itself, or of a receipt (same visibility): the
@@ -174,8 +242,10 @@ func (f eventScope) assignmentFacts(a assignmentScope) syncproto.RecordFacts {
 
 // recaptureEvent captures the event (as a change when modified, else only
 // if its scopes changed) and re-indexes its assignments and receipts when
-// their scopes changed. r is the event when the caller has it.
-func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, modified bool) error {
+// their scopes changed; the assignments in written were written in this
+// transaction and get a change of their own. r is the event when the
+// caller has it.
+func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, modified bool, written map[string]bool) error {
 	f, err := loadEventScope(tx, eventID)
 	if err != nil {
 		return err
@@ -187,7 +257,7 @@ func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, mo
 		return err
 	}
 	for _, a := range f.assignments {
-		if err := s.writeChange(tx, "assignments", a.ID, nil, syncproto.RecordScopes(f.assignmentFacts(a)), false, false); err != nil {
+		if err := s.writeChange(tx, "assignments", a.ID, nil, syncproto.RecordScopes(f.assignmentFacts(a)), false, written[a.ID]); err != nil {
 			return err
 		}
 	}
@@ -214,7 +284,7 @@ func (s *Service) recaptureUnit(tx core.App, unitID string) error {
 		return err
 	}
 	for _, id := range events {
-		if err := s.recaptureEvent(tx, id, nil, false); err != nil {
+		if err := s.recaptureEvent(tx, id, nil, false, nil); err != nil {
 			return err
 		}
 	}

@@ -144,11 +144,13 @@ func (s *Service) bindRealtime() {
 	// Last before PocketBase stores the subscriptions, so that every other
 	// check (permissions.go's filter check) sees the topics as sent.
 	s.app.OnRealtimeSubscribeRequest().Bind(&hook.Handler[*core.RealtimeSubscribeRequestEvent]{Priority: 1000, Func: func(e *core.RealtimeSubscribeRequestEvent) error {
-		if !h.stock.Load() {
-			for i, topic := range e.Subscriptions {
-				if h.ownTopic(topic) {
-					e.Subscriptions[i] = rtTopicPrefix + topic
-				}
+		stock := h.stock.Load()
+		for i, topic := range e.Subscriptions {
+			switch {
+			case strings.HasPrefix(topic, rtTopicPrefix):
+				e.Subscriptions[i] = "" // private names are ours (empty ones are skipped)
+			case !stock && h.ownTopic(topic):
+				e.Subscriptions[i] = rtTopicPrefix + topic
 			}
 		}
 		if err := e.Next(); err != nil {

@@ -33,6 +33,7 @@ type RealtimeLoadConfig struct {
 	Events     int           // measured events per mode
 	Warmup     int           // unmeasured events per mode
 	Pause      time.Duration // between two declarations
+	Rounds     int           // the modes alternate in this many rounds
 	Modes      []string      // "stock" and/or "coprosec", run in this order
 	Out        io.Writer     // progress and the report
 	CPUProfile string        // write a CPU profile of the measured runs here
@@ -71,7 +72,7 @@ func registerLoadCommands(root *cobra.Command, s *Service) {
 		Short: "Realtime fan-out: create and delivery latency, stock PocketBase broadcast vs Coprosec's",
 		Long: "Starts a server on 127.0.0.1 with a temporary data directory, creates units × officers\n" +
 			"(each with one SSE connection subscribed to events/* and sync) and organizers, declares\n" +
-			"events one after the other in each mode and prints p50/p95/p99 of the create request\n" +
+			"events one after the other, the modes alternating in rounds, and prints p50/p95/p99 of the create request\n" +
 			"latency and of the delivery latency (request sent → SSE message read by each officer of\n" +
 			"the event's unit).",
 		Args:         cobra.NoArgs,
@@ -90,6 +91,7 @@ func registerLoadCommands(root *cobra.Command, s *Service) {
 	f.IntVar(&cfg.Events, "events", 200, "measured events per mode")
 	f.IntVar(&cfg.Warmup, "warmup", 10, "unmeasured events per mode")
 	f.DurationVar(&cfg.Pause, "pause", 50*time.Millisecond, "pause between two declarations")
+	f.IntVar(&cfg.Rounds, "rounds", 4, "the modes alternate in this many rounds (each runs events/rounds events per round)")
 	f.StringVar(&modes, "modes", "stock,coprosec", "modes to run, in order")
 	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured runs to this file")
 	load.AddCommand(rt)
@@ -203,64 +205,94 @@ func RunRealtimeLoad(ctx context.Context, cfg RealtimeLoadConfig) ([]RealtimeLoa
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var results []RealtimeLoadResult
-	seq := 0
+	// The modes alternate in rounds, so that both see the same machine:
+	// a busy spell of the other processes on a shared machine then hits
+	// both, not whichever mode happened to run at that time.
+	type acc struct {
+		creates  []time.Duration
+		measured []loadEvent
+	}
+	accs := map[string]*acc{}
+	var modes []string
 	for _, mode := range cfg.Modes {
 		mode = strings.TrimSpace(mode)
 		if mode != "stock" && mode != "coprosec" {
 			return nil, fmt.Errorf("unknown mode %q (stock, coprosec)", mode)
 		}
-		svc.SetStockRealtime(mode == "stock")
-		res := RealtimeLoadResult{Mode: mode}
-		var creates []time.Duration
-		var measured []loadEvent
-		for k := 0; k < cfg.Warmup+cfg.Events; k++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			seq++
-			u := seq % cfg.Units
-			body := fx.eventBody(seq, u)
-			t0 := time.Now()
-			id, lead, err := loadDeclare(api, base, fx.organizers[seq%len(fx.organizers)], body)
-			d := time.Since(t0)
-			if err != nil {
-				return nil, fmt.Errorf("declare: %w", err)
-			}
-			if lead != fx.units[u] {
-				return nil, fmt.Errorf("event %s led by %s, want %s", id, lead, fx.units[u])
-			}
-			if k >= cfg.Warmup {
-				creates = append(creates, d)
-				measured = append(measured, loadEvent{id: id, unit: u, sent: t0})
-			}
-			time.Sleep(cfg.Pause)
+		if accs[mode] == nil {
+			accs[mode] = &acc{}
+			modes = append(modes, mode)
 		}
-		// wait for the deliveries
-		res.Expected = len(measured) * cfg.Officers
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) && rec.count(measured) < res.Expected {
-			time.Sleep(20 * time.Millisecond)
+	}
+	rounds := min(max(cfg.Rounds, 1), cfg.Events)
+	seq := 0
+	for r := 0; r < rounds; r++ {
+		n := cfg.Events / rounds
+		if r == rounds-1 {
+			n = cfg.Events - n*(rounds-1)
 		}
-		time.Sleep(200 * time.Millisecond) // late leaks, if any
+		warm := 0
+		if r == 0 {
+			warm = cfg.Warmup
+		}
+		for _, mode := range modes {
+			svc.SetStockRealtime(mode == "stock")
+			a := accs[mode]
+			var block []loadEvent
+			for k := 0; k < warm+n; k++ {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				seq++
+				u := seq % cfg.Units
+				t0 := time.Now()
+				id, lead, err := loadDeclare(api, base, fx.organizers[seq%len(fx.organizers)], fx.eventBody(seq, u))
+				d := time.Since(t0)
+				if err != nil {
+					return nil, fmt.Errorf("declare: %w", err)
+				}
+				if lead != fx.units[u] {
+					return nil, fmt.Errorf("event %s led by %s, want %s", id, lead, fx.units[u])
+				}
+				ev := loadEvent{id: id, unit: u, sent: t0}
+				block = append(block, ev)
+				if k >= warm {
+					a.creates = append(a.creates, d)
+					a.measured = append(a.measured, ev)
+				}
+				time.Sleep(cfg.Pause)
+			}
+			// let this block's deliveries land before the next mode
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) && rec.count(block) < len(block)*cfg.Officers {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // late leaks, if any
+
+	var results []RealtimeLoadResult
+	for _, mode := range modes {
+		a := accs[mode]
+		res := RealtimeLoadResult{Mode: mode, Expected: len(a.measured) * cfg.Officers}
 		var deliveries []time.Duration
 		rec.mu.Lock()
-		for _, ev := range measured {
-			for _, a := range rec.byEvent[ev.id] {
-				if a.unit != ev.unit {
+		for _, ev := range a.measured {
+			for _, arr := range rec.byEvent[ev.id] {
+				if arr.unit != ev.unit {
 					res.Unexpected++
 					continue
 				}
 				res.Delivered++
-				deliveries = append(deliveries, a.at.Sub(ev.sent))
+				deliveries = append(deliveries, arr.at.Sub(ev.sent))
 			}
 		}
 		rec.mu.Unlock()
-		res.Create, res.Delivery = percentiles(creates), percentiles(deliveries)
+		res.Create, res.Delivery = percentiles(a.creates), percentiles(deliveries)
 		results = append(results, res)
-		logf("%-8s create p50 %7s  p95 %7s  p99 %7s | delivery p50 %7s  p95 %7s  p99 %7s | delivered %d/%d, to other units %d",
-			mode, ms(res.Create.P50), ms(res.Create.P95), ms(res.Create.P99),
-			ms(res.Delivery.P50), ms(res.Delivery.P95), ms(res.Delivery.P99), res.Delivered, res.Expected, res.Unexpected)
+		logf("%-8s create p50 %7s  p95 %7s  p99 %7s  max %7s | delivery p50 %7s  p95 %7s  p99 %7s  max %7s | delivered %d/%d, to other units %d",
+			mode, ms(res.Create.P50), ms(res.Create.P95), ms(res.Create.P99), ms(res.Create.Max),
+			ms(res.Delivery.P50), ms(res.Delivery.P95), ms(res.Delivery.P99), ms(res.Delivery.Max), res.Delivered, res.Expected, res.Unexpected)
 	}
 	var stock, ours *RealtimeLoadResult
 	for i := range results {
@@ -271,8 +303,8 @@ func RunRealtimeLoad(ctx context.Context, cfg RealtimeLoadConfig) ([]RealtimeLoa
 			ours = &results[i]
 		}
 	}
-	logf("setup: %d SSE connections (%d units × %d officers, subscribed to events/* and sync), %d measured events per mode, %v pause, GOMAXPROCS=%d, %d CPUs, %s",
-		len(fx.officers), cfg.Units, cfg.Officers, cfg.Events, cfg.Pause, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
+	logf("setup: %d SSE connections (%d units × %d officers, subscribed to events/* and sync), %d measured events per mode in %d alternating rounds, %v pause, GOMAXPROCS=%d, %d CPUs, %s",
+		len(fx.officers), cfg.Units, cfg.Officers, cfg.Events, rounds, cfg.Pause, runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
 	if stock != nil && ours != nil && ours.Create.P95 > 0 {
 		logf("p95 create latency: stock / coprosec = %.1f×", float64(stock.Create.P95)/float64(ours.Create.P95))
 	}

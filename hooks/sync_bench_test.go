@@ -66,38 +66,57 @@ func (d *demoEnv) lawfulEvent(i int) map[string]any {
 
 func recID(prefix string, i int) string { return fmt.Sprintf("%s%0*d", prefix, 15-len(prefix), i) }
 
+// BenchmarkSyncPushVsREST creates the same events (SYNC_BENCH_CREATES,
+// default 10,000, lawful meetings in Cotonou, client ids) on two fresh
+// demo databases: by sync push in batches of 100, and one by one through
+// POST /api/collections/events/records. Rate limits are off on both.
 func BenchmarkSyncPushVsREST(b *testing.B) {
-	const n, batch = 2000, 100
+	n := benchN("SYNC_BENCH_CREATES", 10000)
+	const batch = 100
 	for b.Loop() {
-		// push side
 		d := newDemoEnv(b)
 		tok, _ := d.org.NewAuthToken()
-		start := time.Now()
+		bodies := make([][]byte, 0, n/batch+1)
 		for i := 0; i < n; i += batch {
 			var muts []map[string]any
-			for j := i; j < i+batch; j++ {
+			for j := i; j < min(i+batch, n); j++ {
 				muts = append(muts, map[string]any{"id": fmt.Sprintf("m%d", j), "collection": "events", "op": "create",
 					"record_id": recID("ev", j), "data": d.lawfulEvent(j)})
 			}
-			res := d.doToken("POST", "/api/sync/push", tok, map[string]any{"device": "bench", "mutations": muts})
-			if res.Status != http.StatusOK {
+			raw, _ := json.Marshal(map[string]any{"device": "bench", "mutations": muts})
+			bodies = append(bodies, raw)
+		}
+		start := time.Now()
+		for _, body := range bodies {
+			res := d.doToken("POST", "/api/sync/push", tok, body)
+			if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"rejected"`) {
 				b.Fatal(res)
 			}
 		}
 		pushDur := time.Since(start)
-		// REST side
+
 		r := newDemoEnv(b)
 		tok, _ = r.org.NewAuthToken()
-		start = time.Now()
-		for j := 0; j < n; j++ {
+		rest := make([][]byte, n)
+		for j := range rest {
 			body := r.lawfulEvent(j)
 			body["id"] = recID("ev", j)
-			res := r.doToken("POST", "/api/collections/events/records", tok, body)
-			if res.Status != http.StatusOK {
+			rest[j], _ = json.Marshal(body)
+		}
+		start = time.Now()
+		for _, body := range rest {
+			if res := r.doToken("POST", "/api/collections/events/records", tok, body); res.Status != http.StatusOK {
 				b.Fatal(res)
 			}
 		}
 		restDur := time.Since(start)
+		for _, x := range []*demoEnv{d, r} {
+			if c, _ := x.app.CountRecords("events"); int(c) != n {
+				b.Fatalf("%d events, want %d", c, n)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "push %d creates in batches of %d: %v (%.0f creates/s); REST one by one: %v (%.0f creates/s); push/REST %.2fx\n",
+			n, batch, pushDur.Round(time.Millisecond), float64(n)/pushDur.Seconds(), restDur.Round(time.Millisecond), float64(n)/restDur.Seconds(), restDur.Seconds()/pushDur.Seconds())
 		b.ReportMetric(float64(n)/pushDur.Seconds(), "push_creates/s")
 		b.ReportMetric(float64(n)/restDur.Seconds(), "rest_creates/s")
 		b.ReportMetric(restDur.Seconds()/pushDur.Seconds(), "speedup")
@@ -130,10 +149,20 @@ func gunzip(t testing.TB, b []byte) []byte {
 	return out
 }
 
-// seedClones creates n events (and their assignments, audit-free) by
-// copying the template event's rows in SQL, with the change-log rows the
-// capture hook would have written, so that both sides of a benchmark read
-// the same data without paying the hooks n times.
+func gzipLen(b []byte) int {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Len()
+}
+
+// seedClones creates n events (and their assignments) by copying the
+// template event's rows in SQL, varying the title, place, notes, times,
+// attendance and timestamps, with the change-log rows the capture hook
+// would have written for them (one seq per record, an index row in each
+// scope of the template record), so that both sides of a benchmark read
+// the same data without paying the hooks n times. No audit rows.
 func seedClones(t testing.TB, e *env, templateID string, n int) {
 	t.Helper()
 	db := e.app.DB()
@@ -161,14 +190,28 @@ func seedClones(t testing.TB, e *env, templateID string, n int) {
 		}
 		return strings.Join(names, ","), strings.Join(exprs, ",")
 	}
+	shift := func(col, by string) string {
+		return `strftime('%Y-%m-%d %H:%M:%fZ', t.` + col + `, ` + by + `)`
+	}
 	exec(fmt.Sprintf(`CREATE TEMP TABLE seq_n AS WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < %d) SELECT n FROM c`, n))
 	evID := `printf('bn%013d', s.n)`
-	names, exprs := sel("events", map[string]string{"id": evID, "title": `'Meeting n°' || s.n`, "place": `'Lieu ' || s.n`})
+	names, exprs := sel("events", map[string]string{
+		"id": evID, "title": `'Meeting n°' || s.n || ' du parti'`, "place": `'Quartier ' || (s.n % 97) || ', place ' || (s.n % 13)`,
+		"notes":               `'Rassemblement de ' || (s.n * 37 % 5000) || ' militants, sonorisation prévue.'`,
+		"expected_attendance": `s.n * 37 % 5000`,
+		"starts_at":           shift("starts_at", `'+' || (s.n % 600) || ' minutes'`),
+		"ends_at":             shift("ends_at", `'+' || (s.n % 600) || ' minutes'`),
+		"created":             shift("created", `'+' || s.n || ' seconds'`),
+		"updated":             shift("updated", `'+' || s.n || ' seconds'`),
+		"declared_at":         shift("declared_at", `'+' || s.n || ' seconds'`),
+	})
 	exec(fmt.Sprintf(`INSERT INTO events (%s) SELECT %s FROM seq_n s, events t WHERE t.id = '%s'`, names, exprs, templateID))
-	names, exprs = sel("assignments", map[string]string{"id": `printf('ba%s%012d', substr(t.role,1,1), s.n)`, "event": evID})
+	names, exprs = sel("assignments", map[string]string{
+		"id": `printf('ba%s%012d', substr(t.role,1,1), s.n)`, "event": evID,
+		"created": shift("created", `'+' || s.n || ' seconds'`), "updated": shift("updated", `'+' || s.n || ' seconds'`),
+		"due_at": shift("due_at", `'+' || s.n || ' seconds'`),
+	})
 	exec(fmt.Sprintf(`INSERT INTO assignments (%s) SELECT %s FROM seq_n s, assignments t WHERE t.event = '%s'`, names, exprs, templateID))
-	// one log row per record, in creation order, then its index rows in
-	// every scope of the template record
 	exec(`CREATE TEMP TABLE clone_rec AS
 		SELECT 'events' AS collection, printf('bn%013d', n) AS id, '` + templateID + `' AS tpl, n, 0 AS k FROM seq_n
 		UNION ALL SELECT 'assignments', printf('ba%s%012d', substr(a.role,1,1), s.n), a.id, s.n, 1 FROM seq_n s, assignments a WHERE a.event = '` + templateID + `'`)
@@ -189,6 +232,12 @@ func benchN(name string, def int) int {
 	return def
 }
 
+// BenchmarkSyncPullVsREST reads what the Littoral director sees of
+// SYNC_BENCH_EVENTS (default 50,000) events of Cotonou and their 100,000
+// assignments, in one database: by sync pull from scratch (gzip, as a
+// phone asks), and by paging PocketBase's list API over the same records
+// (perPage=500&skipTotal=1, events then assignments). Both decode every
+// page as a client would.
 func BenchmarkSyncPullVsREST(b *testing.B) {
 	n := benchN("SYNC_BENCH_EVENTS", 50000)
 	for b.Loop() {
@@ -202,28 +251,26 @@ func BenchmarkSyncPullVsREST(b *testing.B) {
 		seedClones(b, d.env, "templateevent00", n-1)
 		dtok, _ := d.director.NewAuthToken()
 
-		for _, limit := range []int{500, 1000} {
+		type pullRun struct {
+			dur                     time.Duration
+			pages, records, gzBytes int
+		}
+		pull := func(limit int) pullRun {
+			var r pullRun
 			start := time.Now()
-			cursor, pages, gzBytes, records, events := "", 0, 0, 0, 0
+			cursor, events := "", 0
 			for {
 				code, body, enc := d.rawGet(fmt.Sprintf("/api/sync/pull?limit=%d&cursor=%s", limit, cursor), dtok, true)
 				if code != 200 || enc != "gzip" {
 					b.Fatalf("pull %d %s", code, body)
 				}
-				gzBytes += len(body)
-				var page struct {
-					Changes []struct {
-						Collection string         `json:"collection"`
-						Record     map[string]any `json:"record"`
-					} `json:"changes"`
-					Cursor string `json:"cursor"`
-					More   bool   `json:"more"`
-				}
+				r.gzBytes += len(body)
+				var page syncPage
 				if err := json.Unmarshal(gunzip(b, body), &page); err != nil {
 					b.Fatal(err)
 				}
-				pages++
-				records += len(page.Changes)
+				r.pages++
+				r.records += len(page.Changes)
 				for _, c := range page.Changes {
 					if c.Collection == "events" {
 						events++
@@ -234,37 +281,71 @@ func BenchmarkSyncPullVsREST(b *testing.B) {
 					break
 				}
 			}
-			dur := time.Since(start)
+			r.dur = time.Since(start)
 			if events != n {
 				b.Fatalf("pulled %d events, want %d", events, n)
 			}
-			fmt.Fprintf(os.Stderr, "pull limit=%d: %d pages, %d records (%d events) in %v: %.0f records/s, %.0f events/s, %.1f gzipped bytes/event",
-				limit, pages, records, events, dur, float64(records)/dur.Seconds(), float64(events)/dur.Seconds(), float64(gzBytes)/float64(events))
-			fmt.Fprintln(os.Stderr)
+			return r
 		}
-		for _, col := range []string{"events", "assignments"} {
+		type listRun struct {
+			dur                        time.Duration
+			pages, records, raw, gzLen int
+		}
+		list := func(col string) listRun {
+			var r listRun
+			var bodies [][]byte
 			start := time.Now()
-			total, rawBytes := 0, 0
 			for page := 1; ; page++ {
 				code, body, _ := d.rawGet(fmt.Sprintf("/api/collections/%s/records?perPage=500&skipTotal=1&page=%d", col, page), dtok, false)
 				if code != 200 {
 					b.Fatalf("list %d %s", code, body)
 				}
-				rawBytes += len(body)
-				var list struct {
+				var l struct {
 					Items []map[string]any `json:"items"`
 				}
-				if err := json.Unmarshal(body, &list); err != nil {
+				if err := json.Unmarshal(body, &l); err != nil {
 					b.Fatal(err)
 				}
-				total += len(list.Items)
-				if len(list.Items) < 500 {
+				bodies = append(bodies, body)
+				r.pages++
+				r.records += len(l.Items)
+				if len(l.Items) < 500 {
 					break
 				}
 			}
-			dur := time.Since(start)
-			fmt.Fprintf(os.Stderr, "REST %s: %d records in %v: %.0f records/s, %.1f raw bytes/record", col, total, dur, float64(total)/dur.Seconds(), float64(rawBytes)/float64(total))
-			fmt.Fprintln(os.Stderr)
+			r.dur = time.Since(start)
+			for _, body := range bodies { // not timed
+				r.raw += len(body)
+				r.gzLen += gzipLen(body)
+			}
+			return r
 		}
+
+		p500, p1000 := pull(500), pull(1000)
+		ev, as := list("events"), list("assignments")
+		if ev.records != n || as.records != 2*n {
+			b.Fatalf("REST listed %d events, %d assignments", ev.records, as.records)
+		}
+		restDur, restRecords := ev.dur+as.dur, ev.records+as.records
+		for _, x := range []struct {
+			name string
+			r    pullRun
+		}{{"limit=500", p500}, {"limit=1000", p1000}} {
+			fmt.Fprintf(os.Stderr, "pull %s: %d pages, %d records in %v: %.0f records/s, %.1f gzipped bytes/event\n",
+				x.name, x.r.pages, x.r.records, x.r.dur.Round(time.Millisecond), float64(x.r.records)/x.r.dur.Seconds(), float64(x.r.gzBytes)/float64(n))
+		}
+		fmt.Fprintf(os.Stderr, "REST events: %d pages, %d records in %v: %.0f records/s, %.1f bytes/event (%.1f if gzipped)\n",
+			ev.pages, ev.records, ev.dur.Round(time.Millisecond), float64(ev.records)/ev.dur.Seconds(), float64(ev.raw)/float64(n), float64(ev.gzLen)/float64(n))
+		fmt.Fprintf(os.Stderr, "REST assignments: %d pages, %d records in %v: %.0f records/s\n",
+			as.pages, as.records, as.dur.Round(time.Millisecond), float64(as.records)/as.dur.Seconds())
+		fmt.Fprintf(os.Stderr, "REST events+assignments: %d records in %v: %.0f records/s, %.1f bytes/event (%.1f if gzipped)\n",
+			restRecords, restDur.Round(time.Millisecond), float64(restRecords)/restDur.Seconds(), float64(ev.raw+as.raw)/float64(n), float64(ev.gzLen+as.gzLen)/float64(n))
+		fmt.Fprintf(os.Stderr, "pull/REST records/s: %.2fx (limit=500), %.2fx (limit=1000)\n",
+			float64(p500.records)/p500.dur.Seconds()/(float64(restRecords)/restDur.Seconds()),
+			float64(p1000.records)/p1000.dur.Seconds()/(float64(restRecords)/restDur.Seconds()))
+		b.ReportMetric(float64(p500.records)/p500.dur.Seconds(), "pull500_records/s")
+		b.ReportMetric(float64(p1000.records)/p1000.dur.Seconds(), "pull1000_records/s")
+		b.ReportMetric(float64(restRecords)/restDur.Seconds(), "rest_records/s")
+		b.ReportMetric(float64(p500.gzBytes)/float64(n), "pull500_gz_bytes/event")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"coprosec/internal/syncproto"
 
@@ -12,7 +13,23 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
+// SyncPruneJob is the cron job id that prunes old tombstones.
+const SyncPruneJob = "coprosecSyncPrune"
+
+// SyncTombstoneRetention is how long the sync index keeps the rows that
+// tell a device to remove a record. A device that has not pulled for
+// longer is told to reset (drop its replica, keep its outbox, pull from
+// scratch) instead.
+const SyncTombstoneRetention = 30 * 24 * time.Hour
+
 func (s *Service) bindSyncRoutes(se *core.ServeEvent) {
+	se.App.Cron().MustAdd(SyncPruneJob, "17 3 * * *", func() {
+		if n, err := s.PruneSyncTombstones(se.App, s.Now().Add(-SyncTombstoneRetention)); err != nil {
+			se.App.Logger().Error("pruning sync tombstones", "error", err)
+		} else if n > 0 {
+			se.App.Logger().Info("pruned sync tombstones", "rows", n)
+		}
+	})
 	g := se.Router.Group("/api/sync")
 	g.Bind(apis.RequireAuth("users"))
 	// Phones on 2G: a page of 500 events compresses about tenfold.
@@ -39,7 +56,59 @@ func (s *Service) handlePull(e *core.RequestEvent) error {
 		device = q.Get("device")
 	}
 	s.recordDevice(e.App, e.Auth, device, deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
-	return e.JSON(http.StatusOK, resp.PullResponse)
+	return writeJSON(e, resp.PullResponse)
+}
+
+// writeJSON answers 200 with v's own JSON encoding: e.JSON would encode it
+// and then re-validate the whole output of its MarshalJSON, a second pass
+// over a page of up to 1000 records. A `fields` parameter (PocketBase's
+// field picker) still goes through e.JSON.
+func writeJSON(e *core.RequestEvent, v interface{ MarshalJSON() ([]byte, error) }) error {
+	if e.Request.URL.Query().Get("fields") != "" {
+		return e.JSON(http.StatusOK, v)
+	}
+	raw, err := v.MarshalJSON()
+	if err != nil {
+		return e.InternalServerError("", err)
+	}
+	return e.Blob(http.StatusOK, "application/json", raw)
+}
+
+// PruneSyncTombstones deletes the removal rows (and the change-log rows)
+// of the changes logged before `before`, up to seq cut, and records cut in
+// _sync_meta 'oldest_seq': a pull from a cursor below it resets
+// (syncproto.ResolveCursor), since removals it needs may be gone, while a
+// cursor at cut or above has seen every pruned row (cut is the resetting
+// bound rather than cut+1 so that a device that was up to date when
+// nothing changed for a while does not reset for nothing). Live
+// index rows are never pruned, and the log keeps its newest row, from
+// which pull and realtime read the head. It returns the index rows
+// deleted.
+func (s *Service) PruneSyncTombstones(app core.App, before time.Time) (int64, error) {
+	var deleted int64
+	err := app.RunInTransaction(func(tx core.App) error {
+		var cut int64
+		err := tx.DB().NewQuery("SELECT COALESCE(MAX(seq), 0) FROM _sync_log WHERE at < {:t}").
+			Bind(dbx.Params{"t": before.UTC().Format("2006-01-02 15:04:05.000Z")}).Row(&cut)
+		if err != nil || cut == 0 {
+			return err
+		}
+		res, err := tx.DB().NewQuery("DELETE FROM _sync_index WHERE removed = 1 AND seq <= {:cut}").Bind(dbx.Params{"cut": cut}).Execute()
+		if err != nil {
+			return err
+		}
+		deleted, _ = res.RowsAffected()
+		_, err = tx.DB().NewQuery(`DELETE FROM _sync_log WHERE seq <= {:cut} AND seq < (SELECT MAX(seq) FROM _sync_log)`).
+			Bind(dbx.Params{"cut": cut}).Execute()
+		if err != nil {
+			return err
+		}
+		_, err = tx.DB().NewQuery(`INSERT INTO _sync_meta (key, value) VALUES ('oldest_seq', {:oldest})
+			ON CONFLICT (key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))`).
+			Bind(dbx.Params{"oldest": strconv.FormatInt(cut, 10)}).Execute()
+		return err
+	})
+	return deleted, err
 }
 
 type pullResult struct {
@@ -67,12 +136,15 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 	var meta struct {
 		Epoch  string
 		MaxSeq int64 `db:"maxseq"` // dbx would map MaxSeq to max_seq
+		Oldest int64 `db:"oldest"`
 	}
 	if err := tx.NewQuery(`SELECT (SELECT value FROM _sync_meta WHERE key = 'epoch') AS epoch,
-		(SELECT COALESCE(MAX(seq), 0) FROM _sync_log) AS maxseq`).One(&meta); err != nil {
+		(SELECT COALESCE(MAX(seq), 0) FROM _sync_log) AS maxseq,
+		COALESCE((SELECT CAST(value AS INTEGER) FROM _sync_meta WHERE key = 'oldest_seq'), 0) AS oldest`).One(&meta); err != nil {
 		return pullResult{}, err
 	}
-	cur, reset := syncproto.ResolveCursor(cursor, meta.Epoch, fingerprint, 0)
+	// a cursor older than the pruned tombstones may miss removals: reset
+	cur, reset := syncproto.ResolveCursor(cursor, meta.Epoch, fingerprint, meta.Oldest)
 	if cur.Seq > meta.MaxSeq {
 		reset = true // a cursor from the future: the database was restored from a backup
 	}

@@ -10,9 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"coprosec/internal/syncproto"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -25,6 +27,7 @@ func TestSyncPullMatchesRulesRandomized(t *testing.T) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
+			e.app.Settings().RateLimits.Enabled = false
 			wl := e.syncWorkload(seed)
 			for i := 0; i < 25; i++ {
 				wl.step()
@@ -77,6 +80,7 @@ func TestSyncPullMatchesRulesRandomized(t *testing.T) {
 // seqs only grow from page to page).
 func TestSyncPullPagesWhileWriting(t *testing.T) {
 	e := newEnv(t)
+	e.app.Settings().RateLimits.Enabled = false
 	wl := e.syncWorkload(42)
 	for i := 0; i < 20; i++ {
 		wl.step()
@@ -124,6 +128,7 @@ func TestSyncPullPagesWhileWriting(t *testing.T) {
 
 func TestSyncPullLimitAndCursor(t *testing.T) {
 	e := newEnv(t)
+	e.app.Settings().RateLimits.Enabled = false
 	w := e.world()
 	tok, _ := w.orgA.NewAuthToken()
 
@@ -217,5 +222,73 @@ func TestSyncPullGzip(t *testing.T) {
 	_, res := e.syncPull(tok, "", "", 10)
 	if res.Status != http.StatusOK || res.JSON == nil {
 		t.Fatalf("plain pull: %s", res)
+	}
+}
+
+// Pruned tombstones: a device whose cursor is older than the pruned
+// removals resets and converges; one that had seen them goes on.
+func TestSyncPullPrunedTombstones(t *testing.T) {
+	e := newEnv(t)
+	e.app.Settings().RateLimits.Enabled = false
+	w := e.world()
+	su := superToken(t, e)
+	var events []string
+	for i := 0; i < 3; i++ {
+		events = append(events, e.syncDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": fmt.Sprint("Meeting ", i)})))
+	}
+	stale := e.syncDevice("stale", w.commanderCotonou)
+	stale.pull(0, 0)
+	// a move and a delete: removal rows for the Cotonou commander
+	if res := e.do("PATCH", "/api/collections/events/records/"+events[0], w.orgA, map[string]any{"commune": w.calavi.Id}); res.Status != http.StatusOK {
+		t.Fatal(res)
+	}
+	if res := e.doToken("DELETE", "/api/collections/events/records/"+events[1], su, nil); res.Status != http.StatusNoContent {
+		t.Fatal(res)
+	}
+	current := e.syncDevice("current", w.commanderCotonou)
+	current.pull(0, 0)
+	seen, err := syncproto.DecodeCursor(current.cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// everything so far is old; then one more change
+	if _, err := e.app.DB().NewQuery("UPDATE _sync_log SET at = '2020-01-01 00:00:00.000Z' WHERE seq <= {:s}").Bind(dbx.Params{"s": seen.Seq}).Execute(); err != nil {
+		t.Fatal(err)
+	}
+	e.syncDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Après la purge"}))
+
+	n, err := e.svc.PruneSyncTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n == 0 {
+		t.Fatalf("pruned %d rows (%v)", n, err)
+	}
+	var left int
+	_ = e.app.DB().NewQuery("SELECT COUNT(*) FROM _sync_index WHERE removed = 1 AND seq <= {:s}").Bind(dbx.Params{"s": seen.Seq}).Row(&left)
+	if left != 0 {
+		t.Fatalf("%d old removal rows left", left)
+	}
+
+	stale.pull(0, 0)
+	if stale.resets != 1 {
+		t.Fatalf("the stale device reset %d times", stale.resets)
+	}
+	stale.checkConverged(t)
+	current.pull(0, 0)
+	if current.resets != 0 {
+		t.Fatal("the device that had seen the removals was reset")
+	}
+	current.checkConverged(t)
+	fresh := e.syncDevice("fresh", w.commanderCotonou)
+	fresh.pull(2, 0)
+	fresh.checkConverged(t)
+	if len(fresh.replica["events"]) != 2 {
+		t.Fatalf("%d events", len(fresh.replica["events"]))
+	}
+	// pruning again changes nothing for the devices
+	if _, err := e.svc.PruneSyncTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	current.pull(0, 0)
+	if current.resets != 0 {
+		t.Fatal("a second prune reset an up-to-date device")
 	}
 }

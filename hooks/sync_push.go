@@ -36,7 +36,7 @@ func (s *Service) handlePush(e *core.RequestEvent) error {
 		}
 	}
 	s.recordDevice(e.App, e.Auth, req.Device, upd)
-	return e.JSON(http.StatusOK, resp)
+	return writeJSON(e, resp)
 }
 
 // Push applies the mutations of req in order, each in its own transaction
