@@ -36,6 +36,11 @@ func (s *Service) bindPermissions() {
 }
 
 func (s *Service) onWriteRequest(e *core.RecordRequestEvent) error {
+	if body, ok := rawJSONBody(e.RequestEvent); ok {
+		if err := checkBodyTypes(e.Collection, body); err != nil {
+			return err
+		}
+	}
 	if err := s.authorizeWrite(e.App, e.Auth, e.Record); err != nil {
 		return err
 	}

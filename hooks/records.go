@@ -43,6 +43,11 @@ func routeOf(r *core.Record) ([]geo.Point, error) {
 	if err := json.Unmarshal(raw, &pts); err != nil {
 		return nil, fmt.Errorf("route must be a list of {\"lat\": …, \"lon\": …}: %v", err)
 	}
+	for i, p := range pts {
+		if !p.Valid() {
+			return nil, fmt.Errorf("route point %d (%v, %v) is not a WGS84 position", i, p.Lat, p.Lon)
+		}
+	}
 	return pts, nil
 }
 

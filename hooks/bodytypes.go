@@ -1,0 +1,83 @@
+package hooks
+
+import (
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+
+	"coprosec/internal/geo"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// checkBodyTypes refuses values that PocketBase would silently coerce: a
+// geo point that is not {"lat": n, "lon": n} becomes (0, 0) and a bool
+// that is not a boolean becomes false. A field phone sending "Cotonou" as
+// a location must hear that it was wrong, not lose the place.
+func checkBodyTypes(c *core.Collection, body map[string]any) error {
+	for key, v := range body {
+		f := c.Fields.GetByName(key)
+		if f == nil || v == nil {
+			continue
+		}
+		switch f.Type() {
+		case core.FieldTypeGeoPoint:
+			if s, ok := v.(string); ok && s == "" {
+				continue
+			}
+			if _, ok := asPoint(v); !ok {
+				return ruleError("invalid_point", key, `Expected {"lat": …, "lon": …} in decimal degrees.`)
+			}
+		case core.FieldTypeBool:
+			switch x := v.(type) {
+			case bool:
+			case string:
+				if _, err := strconv.ParseBool(x); err != nil && x != "" {
+					return ruleError("invalid_bool", key, "Expected true or false.")
+				}
+			default:
+				return ruleError("invalid_bool", key, "Expected true or false.")
+			}
+		}
+	}
+	return nil
+}
+
+// asPoint reads a {"lat", "lon"} object (or its JSON string, as multipart
+// forms send it) with finite, in-range coordinates.
+func asPoint(v any) (geo.Point, bool) {
+	if s, ok := v.(string); ok {
+		var m map[string]any
+		if json.Unmarshal([]byte(s), &m) != nil {
+			return geo.Point{}, false
+		}
+		v = m
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return geo.Point{}, false
+	}
+	lat, ok1 := m["lat"].(float64)
+	lon, ok2 := m["lon"].(float64)
+	p := geo.Point{Lat: lat, Lon: lon}
+	return p, ok1 && ok2 && p.Valid()
+}
+
+// rawJSONBody re-reads the submitted JSON body as the client sent it:
+// PocketBase's request info already holds the values coerced to the field
+// types. The body reader is rereadable, so this costs one more decode.
+func rawJSONBody(e *core.RequestEvent) (map[string]any, bool) {
+	if !strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") || e.Request.Body == nil {
+		return nil, false
+	}
+	raw, err := io.ReadAll(e.Request.Body)
+	if err != nil {
+		return nil, false
+	}
+	var body map[string]any
+	if json.Unmarshal(raw, &body) != nil {
+		return nil, false
+	}
+	return body, true
+}
