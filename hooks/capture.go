@@ -75,16 +75,19 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 			case name == "events" && !deleted:
 				// Assignments and receipts inherit the visibility of
 				// their event: when the event's units change, so do theirs.
-				return s.recaptureEvent(tx, r.Id, r, true, save.written)
+				return s.recaptureEvent(tx, r.Id, r, kindOf(action), save)
 			case name == "assignments" && isSystemWrite(e.Context) && !deleted:
 				// Written by the save of its event (J2–J6): captured with
 				// the event once all its assignments are final.
 				if ev := findEventSave(tx, r.GetString("event")); ev != nil {
-					ev.written[r.Id] = true
+					ev.written[r.Id] = r
+					if action == "create" {
+						ev.created[r.Id] = true
+					}
 					return nil
 				}
 			case name == "assignments" && !isSystemWrite(e.Context):
-				if err := s.captureChange(tx, r, deleted, true); err != nil {
+				if err := s.captureChange(tx, r, kindOf(action)); err != nil {
 					return err
 				}
 				// Written outside an event save (dashboard, Go code): who
@@ -101,23 +104,45 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 					if id == "" {
 						continue
 					}
-					if err := s.recaptureEvent(tx, id, nil, false, nil); err != nil {
+					if err := s.recaptureEvent(tx, id, nil, changeRescope, nil); err != nil {
 						return err
 					}
 				}
 				return nil
 			case name == "units" && action == "update" &&
 				r.Original().GetString("departement") != r.GetString("departement"):
-				if err := s.captureChange(tx, r, false, true); err != nil {
+				if err := s.captureChange(tx, r, changeModified); err != nil {
 					return err
 				}
 				// A director's scope is its unit's département: a unit
 				// moved to another one moves what it sees.
 				return s.recaptureUnit(tx, r.Id)
 			}
-			return s.captureChange(tx, r, deleted, true)
+			return s.captureChange(tx, r, kindOf(action))
 		})
 	}
+}
+
+// changeKind is what happened to a record, for writeChange.
+type changeKind int
+
+const (
+	// changeRescope: the record did not change, its scopes may have; a
+	// change is logged only if they did.
+	changeRescope changeKind = iota
+	changeCreated            // created in this transaction: no live index rows yet
+	changeModified
+	changeDeleted
+)
+
+func kindOf(action string) changeKind {
+	switch action {
+	case "create":
+		return changeCreated
+	case "delete":
+		return changeDeleted
+	}
+	return changeModified
 }
 
 // eventSave is an event being saved in a transaction, with the ids of the
@@ -125,7 +150,8 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 // assignments are final, rather than each on its own.
 type eventSave struct {
 	rec     *core.Record
-	written map[string]bool
+	written map[string]*core.Record
+	created map[string]bool
 }
 
 // eventSaves holds the event saves in progress, by transaction (a write
@@ -136,7 +162,7 @@ var eventSaves = struct {
 }{byTx: map[dbx.Builder][]*eventSave{}}
 
 func beginEventSave(tx core.App, r *core.Record) *eventSave {
-	es := &eventSave{rec: r, written: map[string]bool{}}
+	es := &eventSave{rec: r, written: map[string]*core.Record{}, created: map[string]bool{}}
 	eventSaves.Lock()
 	defer eventSaves.Unlock()
 	eventSaves.byTx[tx.DB()] = append(eventSaves.byTx[tx.DB()], es)
@@ -240,33 +266,43 @@ func (f eventScope) assignmentFacts(a assignmentScope) syncproto.RecordFacts {
 	return out
 }
 
-// recaptureEvent captures the event (as a change when modified, else only
-// if its scopes changed) and re-indexes its assignments and receipts when
-// their scopes changed; the assignments in written were written in this
-// transaction and get a change of their own. r is the event when the
-// caller has it.
-func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, modified bool, written map[string]bool) error {
+// recaptureEvent captures the event (a change of the given kind, which is
+// not changeDeleted) and re-indexes its assignments and receipts when their
+// scopes changed; the assignments its save wrote (save, when the event is
+// being saved) get a change of their own. r is the event when the caller
+// has it.
+func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, kind changeKind, save *eventSave) error {
 	f, err := loadEventScope(tx, eventID)
 	if err != nil {
 		return err
 	}
-	if !f.found && !modified {
+	if !f.found && kind == changeRescope {
 		return nil // deleted in this transaction: its own delete captured it
 	}
-	if err := s.writeChange(tx, "events", eventID, r, syncproto.RecordScopes(f.facts("events", eventID)), false, modified); err != nil {
+	if err := s.writeChange(tx, "events", eventID, r, syncproto.RecordScopes(f.facts("events", eventID)), kind); err != nil {
 		return err
 	}
 	for _, a := range f.assignments {
-		if err := s.writeChange(tx, "assignments", a.ID, nil, syncproto.RecordScopes(f.assignmentFacts(a)), false, written[a.ID]); err != nil {
+		ak, w := changeRescope, (*core.Record)(nil)
+		if save != nil && save.written[a.ID] != nil {
+			ak, w = changeModified, save.written[a.ID]
+			if save.created[a.ID] {
+				ak = changeCreated
+			}
+		}
+		if err := s.writeChange(tx, "assignments", a.ID, w, syncproto.RecordScopes(f.assignmentFacts(a)), ak); err != nil {
 			return err
 		}
+	}
+	if kind == changeCreated {
+		return nil // a new event has no receipt yet
 	}
 	var receipts []string
 	if err := tx.DB().NewQuery("SELECT id FROM receipts WHERE event = {:id}").Bind(dbx.Params{"id": eventID}).Column(&receipts); err != nil {
 		return err
 	}
 	for _, id := range receipts {
-		if err := s.writeChange(tx, "receipts", id, nil, syncproto.RecordScopes(f.facts("receipts", id)), false, false); err != nil {
+		if err := s.writeChange(tx, "receipts", id, nil, syncproto.RecordScopes(f.facts("receipts", id)), changeRescope); err != nil {
 			return err
 		}
 	}
@@ -284,7 +320,7 @@ func (s *Service) recaptureUnit(tx core.App, unitID string) error {
 		return err
 	}
 	for _, id := range events {
-		if err := s.recaptureEvent(tx, id, nil, false, nil); err != nil {
+		if err := s.recaptureEvent(tx, id, nil, changeRescope, nil); err != nil {
 			return err
 		}
 	}
@@ -297,7 +333,7 @@ func (s *Service) recaptureUnit(tx core.App, unitID string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.captureChange(tx, r, false, false); err != nil {
+		if err := s.captureChange(tx, r, changeRescope); err != nil {
 			return err
 		}
 	}
@@ -307,35 +343,40 @@ func (s *Service) recaptureUnit(tx core.App, unitID string) error {
 // captureChange writes r's change to the sync log: a new seq, a live row in
 // each scope that may see r now, and a removed row in each scope that saw
 // it before and no longer does (DESIGN §5, J6). When the record itself did
-// not change (modified false) and its scopes are the same, nothing is
+// not change (changeRescope) and its scopes are the same, nothing is
 // written.
-func (s *Service) captureChange(tx core.App, r *core.Record, deleted, modified bool) error {
+func (s *Service) captureChange(tx core.App, r *core.Record, kind changeKind) error {
 	var scopes []syncproto.Scope
-	if !deleted {
+	if kind != changeDeleted {
 		facts, err := recordFacts(tx, r)
 		if err != nil {
 			return err
 		}
 		scopes = syncproto.RecordScopes(facts)
 	}
-	return s.writeChange(tx, r.Collection().Name, r.Id, r, scopes, deleted, modified)
+	return s.writeChange(tx, r.Collection().Name, r.Id, r, scopes, kind)
 }
 
 // writeChange writes one change of the record col/id whose scopes are now
 // scopes (nil when deleted). It uses one seq for the change, so that a
 // seq names exactly one record change (syncproto.PageScopes relies on it),
-// and three statements whatever the number of scopes. r may be nil; it is
-// then read only if something is written (the realtime fan-out needs it).
-func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scopes []syncproto.Scope, deleted, modified bool) error {
+// and at most four statements whatever the number of scopes. r may be nil;
+// it is then read only if something is written (the realtime fan-out
+// needs it).
+func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scopes []syncproto.Scope, kind changeKind) error {
 	var live []string
-	err := tx.DB().NewQuery("SELECT scope FROM _sync_index WHERE collection = {:c} AND record_id = {:id} AND removed = 0").
-		Bind(dbx.Params{"c": col, "id": id}).Column(&live)
-	if err != nil {
-		return err
+	if kind != changeCreated { // a record created in this transaction has no live rows
+		err := tx.DB().NewQuery("SELECT scope FROM _sync_index WHERE collection = {:c} AND record_id = {:id} AND removed = 0").
+			Bind(dbx.Params{"c": col, "id": id}).Column(&live)
+		if err != nil {
+			return err
+		}
 	}
-	if !modified && sameScopes(live, scopes) {
+	if kind == changeRescope && sameScopes(live, scopes) {
 		return nil
 	}
+	deleted := kind == changeDeleted
+	var err error
 	if r == nil {
 		if r, err = tx.FindRecordById(col, id); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"coprosec/internal/syncproto"
 
@@ -27,8 +28,8 @@ type convergeDevice struct {
 // commanders of two units, an officer moved to the other unit half way,
 // and the Littoral director — through random offline creates, edits,
 // cancellations, acknowledgements and incident reports, pushes whose
-// response is lost and retried, pulls cut between pages, a coverage change
-// and the officer's move. At the end every replica is what the REST API
+// response is lost and retried, pulls cut between pages, a coverage change,
+// the officer's move and a tombstone prune. At the end every replica is what the REST API
 // shows its user, every mutation has a final result on its device, and
 // every applied mutation took effect exactly once (none of the others did).
 func TestSyncConverges(t *testing.T) {
@@ -100,6 +101,12 @@ func syncConverge(t *testing.T, seed uint64, steps int) {
 			wl.moveCoverage()
 		case steps / 2:
 			wl.moveOfficer()
+		case 2 * steps / 3:
+			// the nightly prune, early: every tombstone so far goes, and
+			// the devices that had not seen them all reset
+			if _, err := e.svc.PruneSyncTombstones(e.app, time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
 		}
 		d := devices[rng.IntN(len(devices))]
 		role := d.user.GetString("role")

@@ -149,7 +149,7 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 		reset = true // a cursor from the future: the database was restored from a backup
 	}
 	if reset {
-		cur = syncproto.Cursor{}
+		cur = syncproto.Cursor{} // from scratch
 	}
 
 	// One range scan of the (scope, seq) index per scope, merged in Go:
@@ -204,7 +204,9 @@ func (s *Service) Pull(app core.App, auth *core.Record, cursor string, limit int
 	}
 	out := pullResult{PullResponse: syncproto.PullResponse{
 		Changes: changes, More: more, Reset: reset,
-		Cursor: syncproto.EncodeCursor(syncproto.Cursor{Seq: next, Epoch: meta.Epoch, Fingerprint: fingerprint}),
+		// Floor: this chain of pages began before the current pruning
+		// bound only if it reached it (see syncproto.NeedsReset)
+		Cursor: syncproto.EncodeCursor(syncproto.Cursor{Seq: next, Epoch: meta.Epoch, Fingerprint: fingerprint, Floor: meta.Oldest}),
 	}, seq: next, lag: meta.MaxSeq - next}
 	return out, nil
 }

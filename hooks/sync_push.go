@@ -57,14 +57,11 @@ func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) 
 }
 
 func (s *Service) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
-	if prior, ok := loadMutationResult(app, auth.Id, m.ID); ok {
-		return prior
-	}
 	var res syncproto.Result
 	err := app.RunInTransaction(func(tx core.App) error {
-		// Checked again under the write lock: the same batch may be
-		// running in another request (a retry sent while the first
-		// attempt was still being applied).
+		// Checked in the mutation's transaction, which holds the write
+		// lock once it writes: the same batch may be running in another
+		// request (a retry sent while the first attempt still runs).
 		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
 			res = prior
 			return nil
@@ -139,7 +136,10 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 	switch m.Op {
 	case syncproto.OpCreate:
 		info.Method = http.MethodPost
-		if _, err := tx.FindRecordById(col, m.RecordID); err == nil {
+		var exists int
+		if err := tx.DB().Select("COUNT(*)").From(col.Name).Where(dbx.HashExp{"id": m.RecordID}).Row(&exists); err != nil {
+			return syncproto.Result{}, err
+		} else if exists > 0 {
 			return syncproto.Result{}, ruleError("already_exists", "record_id", "A record with this id already exists.")
 		}
 		r := core.NewRecord(col)

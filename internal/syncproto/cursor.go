@@ -15,15 +15,19 @@ import (
 // Epoch identifies the sync index the seq belongs to (the glue generates a
 // random one when the index is created or restored), so seqs from another
 // database are never compared with ours. Fingerprint is Fingerprint of the
-// scopes the client pulled with.
+// scopes the client pulled with. Floor is the pruning bound (see
+// NeedsReset) in force when the cursor was issued.
 type Cursor struct {
 	Seq         int64
 	Epoch       string
 	Fingerprint string
+	Floor       int64
 }
 
 const (
-	cursorVersion = 1
+	// cursorVersion 2 added Floor; version 1 cursors are refused (the
+	// client resets once).
+	cursorVersion = 2
 	// MaxCursorField bounds Epoch and Fingerprint. EncodeCursor does not
 	// enforce it, but DecodeCursor rejects longer ones, which would make
 	// every pull a reset: keep the epoch a short random id.
@@ -31,7 +35,7 @@ const (
 	checksumLen    = 4
 	// Longest encoding of a valid cursor, to reject huge input before
 	// decoding it.
-	maxCursorLen = (1 + binary.MaxVarintLen64 + 2*(binary.MaxVarintLen64+MaxCursorField) + checksumLen + 2) * 4 / 3
+	maxCursorLen = (1 + 2*binary.MaxVarintLen64 + 2*(binary.MaxVarintLen64+MaxCursorField) + checksumLen + 2) * 4 / 3
 )
 
 // ErrBadCursor is returned (wrapped) for every cursor DecodeCursor rejects.
@@ -41,7 +45,7 @@ var b64 = base64.RawURLEncoding.Strict()
 
 // EncodeCursor renders c as an opaque base64url string:
 //
-//	version(1) | varint seq | uvarint len | epoch | uvarint len | fingerprint | checksum(4)
+//	version(1) | varint seq | uvarint len | epoch | uvarint len | fingerprint | varint floor | checksum(4)
 //
 // The checksum is a truncated SHA-256, not a MAC. Integrity only has to
 // turn typos, truncation and random strings into a reset; a client gains
@@ -54,6 +58,7 @@ func EncodeCursor(c Cursor) string {
 	b = append(b, c.Epoch...)
 	b = binary.AppendUvarint(b, uint64(len(c.Fingerprint)))
 	b = append(b, c.Fingerprint...)
+	b = binary.AppendVarint(b, c.Floor)
 	b = append(b, checksum(b)...)
 	return b64.EncodeToString(b)
 }
@@ -95,10 +100,14 @@ func DecodeCursor(s string) (Cursor, error) {
 		return Cursor{}, fmt.Errorf("%w: bad epoch", ErrBadCursor)
 	}
 	fp, rest, ok := readField(rest)
-	if !ok || len(rest) != 0 {
+	if !ok {
 		return Cursor{}, fmt.Errorf("%w: bad fingerprint", ErrBadCursor)
 	}
-	c := Cursor{Seq: seq, Epoch: epoch, Fingerprint: fp}
+	floor, n := binary.Varint(rest)
+	if n <= 0 || floor < 0 || len(rest) != n {
+		return Cursor{}, fmt.Errorf("%w: bad floor", ErrBadCursor)
+	}
+	c := Cursor{Seq: seq, Epoch: epoch, Fingerprint: fp, Floor: floor}
 	// Varints accept overlong forms; insisting on the canonical encoding
 	// keeps one cursor per position, which fuzzing checks.
 	if EncodeCursor(c) != s {
@@ -130,12 +139,16 @@ func checksum(b []byte) []byte {
 //     seqs are not comparable;
 //   - fingerprint differs: the user's scopes changed (role, unit, party),
 //     and records of lost scopes have no tombstones in the new ones;
-//   - 0 < c.Seq < oldestRetainedSeq: tombstones after c may have been
-//     pruned. oldestRetainedSeq is the lowest seq the pruner kept, i.e. it
-//     deleted only removed rows with a lower seq. (c.Seq ==
-//     oldestRetainedSeq-1 would strictly be safe; resetting there too is
-//     harmless and keeps the rule simple.)
-//   - c is not a cursor EncodeCursor could have produced (negative seq).
+//   - 0 < c.Seq < oldestRetainedSeq and c.Floor < oldestRetainedSeq:
+//     tombstones after c may have been pruned since c was issued.
+//     oldestRetainedSeq is the pruning bound: the pruner deleted removal
+//     rows up to it, none above, so a cursor at or above it has seen every
+//     pruned row. A cursor issued after that prune (c.Floor at the bound)
+//     is safe below it too: its pull began from scratch after the prune,
+//     and every change since has a higher seq, so the pruned rows only
+//     ever removed records it was never sent.
+//   - c is not a cursor EncodeCursor could have produced (negative seq or
+//     floor).
 //
 // The zero cursor is a pull from scratch and never needs a reset. A cursor
 // that failed to decode needs one too; ResolveCursor handles that case.
@@ -143,11 +156,11 @@ func NeedsReset(c Cursor, epoch, fingerprint string, oldestRetainedSeq int64) bo
 	switch {
 	case c == Cursor{}:
 		return false
-	case c.Seq < 0:
+	case c.Seq < 0, c.Floor < 0:
 		return true
 	case c.Epoch != epoch, c.Fingerprint != fingerprint:
 		return true
-	case c.Seq > 0 && c.Seq < oldestRetainedSeq:
+	case c.Seq > 0 && c.Seq < oldestRetainedSeq && c.Floor < oldestRetainedSeq:
 		return true
 	}
 	return false
@@ -157,13 +170,14 @@ func NeedsReset(c Cursor, epoch, fingerprint string, oldestRetainedSeq int64) bo
 // pull starts. On reset (garbage cursor or NeedsReset) it returns the
 // from-scratch cursor and reset=true: the response carries reset:true and
 // its changes start from seq 0, so the client drops its replica and then
-// applies them. The returned cursor always carries epoch and fingerprint,
-// ready for the glue to advance its Seq and encode.
+// applies them. The returned cursor always carries epoch, fingerprint and
+// the current pruning bound as Floor, ready for the glue to advance its
+// Seq and encode.
 func ResolveCursor(s, epoch, fingerprint string, oldestRetainedSeq int64) (c Cursor, reset bool) {
 	c, err := DecodeCursor(s)
 	if err != nil || NeedsReset(c, epoch, fingerprint, oldestRetainedSeq) {
-		return Cursor{Epoch: epoch, Fingerprint: fingerprint}, true
+		return Cursor{Epoch: epoch, Fingerprint: fingerprint, Floor: oldestRetainedSeq}, true
 	}
-	c.Epoch, c.Fingerprint = epoch, fingerprint
+	c.Epoch, c.Fingerprint, c.Floor = epoch, fingerprint, max(c.Floor, oldestRetainedSeq)
 	return c, false
 }

@@ -15,6 +15,8 @@ func TestCursorRoundTrip(t *testing.T) {
 		{Seq: 42, Epoch: "e1", Fingerprint: "0123456789abcdef"},
 		{Seq: math.MaxInt64, Epoch: strings.Repeat("e", MaxCursorField), Fingerprint: strings.Repeat("f", MaxCursorField)},
 		{Seq: 7, Epoch: "é\x00\xff"},
+		{Seq: 9, Floor: 5},
+		{Seq: math.MaxInt64, Floor: math.MaxInt64},
 	}
 	for _, c := range tests {
 		s := EncodeCursor(c)
@@ -49,11 +51,14 @@ func TestDecodeCursorRejects(t *testing.T) {
 		{"extended", good + "AA"},
 		{"bit flip", base64.RawURLEncoding.EncodeToString(flipped)},
 		{"too short", reencode(nil)},
-		{"wrong version", reencode(append([]byte{2}, body[1:]...))},
+		{"wrong version", reencode(append([]byte{3}, body[1:]...))},
+		{"version 1", reencode(append([]byte{1}, body[1:len(body)-1]...))},
+		{"negative floor", EncodeCursor(Cursor{Seq: 1, Floor: -1})},
 		{"negative seq", EncodeCursor(Cursor{Seq: -1})},
 		{"field too long", EncodeCursor(Cursor{Epoch: strings.Repeat("e", MaxCursorField+1)})},
-		{"overlong varint", reencode([]byte{1, 0x80 | 84, 0x00, 0, 0})},
-		{"length past end", reencode([]byte{1, 84, 9, 'a'})},
+		{"overlong varint", reencode([]byte{cursorVersion, 0x80 | 84, 0x00, 0, 0, 0})},
+		{"length past end", reencode([]byte{cursorVersion, 84, 9, 'a'})},
+		{"missing floor", reencode([]byte{cursorVersion, 84, 0, 0})},
 		{"trailing bytes", reencode(append(append([]byte{}, body...), 0))},
 		{"huge", strings.Repeat("A", 10000)},
 	}
@@ -86,6 +91,9 @@ func TestNeedsReset(t *testing.T) {
 		{"other fingerprint", Cursor{Seq: 50, Epoch: epoch, Fingerprint: "fp0"}, 0, true},
 		{"seq 0 other fingerprint", Cursor{Epoch: epoch, Fingerprint: "fp0"}, 0, true},
 		{"pruned past cursor", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp}, 51, true},
+		{"pruned past cursor since it was issued", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp, Floor: 40}, 51, true},
+		{"issued after the prune", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp, Floor: 51}, 51, false},
+		{"negative floor", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp, Floor: -1}, 0, true},
 		{"at oldest retained", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp}, 50, false},
 		{"past oldest retained", Cursor{Seq: 50, Epoch: epoch, Fingerprint: fp}, 10, false},
 		{"negative seq", Cursor{Seq: -5, Epoch: epoch, Fingerprint: fp}, 0, true},
@@ -101,16 +109,17 @@ func TestNeedsReset(t *testing.T) {
 
 func TestResolveCursor(t *testing.T) {
 	const epoch, fp = "e1", "fp1"
-	scratch := Cursor{Epoch: epoch, Fingerprint: fp}
+	scratch := Cursor{Epoch: epoch, Fingerprint: fp, Floor: 5}
 	tests := []struct {
 		name      string
 		s         string
 		want      Cursor
 		wantReset bool
 	}{
-		{"empty", "", scratch, false},
+		{"empty", "", scratch, false}, // a first pull starts after any prune
 		{"garbage", "garbage", scratch, true},
-		{"valid", EncodeCursor(Cursor{Seq: 9, Epoch: epoch, Fingerprint: fp}), Cursor{Seq: 9, Epoch: epoch, Fingerprint: fp}, false},
+		{"valid", EncodeCursor(Cursor{Seq: 9, Epoch: epoch, Fingerprint: fp}), Cursor{Seq: 9, Epoch: epoch, Fingerprint: fp, Floor: 5}, false},
+		{"below the bound, issued after it", EncodeCursor(Cursor{Seq: 2, Epoch: epoch, Fingerprint: fp, Floor: 5}), Cursor{Seq: 2, Epoch: epoch, Fingerprint: fp, Floor: 5}, false},
 		{"stale epoch", EncodeCursor(Cursor{Seq: 9, Epoch: "old", Fingerprint: fp}), scratch, true},
 		{"pruned", EncodeCursor(Cursor{Seq: 2, Epoch: epoch, Fingerprint: fp}), scratch, true},
 	}
