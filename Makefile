@@ -46,6 +46,9 @@ fuzz-short:
 	go test ./internal/receipts -run '^$$' -fuzz '^FuzzParseJWKS$$' -fuzztime $(FUZZTIME)
 	go test ./internal/syncproto -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME)
 	go test ./internal/syncproto -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME)
+	go test ./internal/syncproto -run '^$$' -fuzz '^FuzzParseLimit$$' -fuzztime $(FUZZTIME)
+	go test ./hooks -run '^$$' -fuzz '^FuzzSyncPushHTTP$$' -fuzztime $(FUZZTIME)
+	go test ./hooks -run '^$$' -fuzz '^FuzzSyncPullHTTP$$' -fuzztime $(FUZZTIME)
 
 ## bench: the benchmarks quoted in docs/BENCHMARKS.md
 bench:

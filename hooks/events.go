@@ -24,6 +24,16 @@ var serverEventFields = []string{"departement", "lead_unit", "directorate", "dec
 func (s *Service) bindEvents() {
 	s.app.OnRecordCreate("events").BindFunc(s.onEventSave)
 	s.app.OnRecordUpdate("events").BindFunc(s.onEventSave)
+	// Events are cancelled, not deleted, but a superuser may delete one:
+	// its clash partners must not keep pointing at it.
+	s.app.OnRecordDelete("events").BindFunc(func(e *core.RecordEvent) error {
+		return withTx(e, func(tx core.App) error {
+			if err := linkClashes(tx, e.Record.Id, e.Record.GetStringSlice("clash_with"), nil); err != nil {
+				return err
+			}
+			return e.Next()
+		})
+	})
 }
 
 // eventOutcome is what planEvent decided, applied after the row is written.

@@ -29,6 +29,11 @@ func (s *Service) onIncidentSave(e *core.RecordEvent) error {
 	}
 	routingChanged := r.IsNew() || !sameValue(r.Original().Get("event"), r.Get("event")) ||
 		!sameValue(r.Original().Get("location"), r.Get("location"))
+	if !r.IsNew() && r.GetString("event") == "" && pointOf(r, "location") == nil {
+		// its event was deleted (PocketBase clears the relation): the
+		// incident stays with the unit that received it
+		routingChanged = false
+	}
 	if routingChanged {
 		if err := s.routeIncident(e.App, r); err != nil {
 			return err

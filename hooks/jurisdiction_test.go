@@ -445,3 +445,29 @@ func TestIncidentsAreRouted(t *testing.T) {
 		t.Fatalf("incident without place: %s", res)
 	}
 }
+
+func TestDeletingAnEventKeepsOthersConsistent(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	at := map[string]any{"location": map[string]any{"lat": 6.3703, "lon": 2.3912}}
+	a := e.mustDeclare(w.orgA, e.meeting(w.partyA, at))
+	b := e.mustDeclare(w.orgB, e.meeting(w.partyB, at))
+	res := e.do("POST", "/api/collections/incidents/records", w.orgA, map[string]any{
+		"event": a, "kind": "threat", "severity": 1, "description": "Menaces", "occurred_at": testNow,
+	})
+	if res.Status != http.StatusOK {
+		t.Fatalf("incident: %s", res)
+	}
+	ev, _ := e.app.FindRecordById("events", a)
+	if err := e.app.Delete(ev); err != nil { // a superuser, from the dashboard
+		t.Fatalf("delete: %v", err)
+	}
+	eb, _ := e.app.FindRecordById("events", b)
+	if eb.GetBool("clash") || len(eb.GetStringSlice("clash_with")) != 0 {
+		t.Fatalf("partner still clashes with a deleted event: %v", eb.GetStringSlice("clash_with"))
+	}
+	inc, _ := e.app.FindRecordById("incidents", res.JSON["id"].(string))
+	if inc == nil || inc.GetString("unit") != w.comCotonou.Id {
+		t.Fatalf("incident lost its unit: %v", inc)
+	}
+}

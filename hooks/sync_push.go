@@ -128,6 +128,9 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 		return syncproto.Result{}, err
 	}
 	data := clientData(col, m.Data)
+	if err := checkBodyTypes(col, data); err != nil {
+		return syncproto.Result{}, err
+	}
 	info := &core.RequestInfo{Auth: auth, Body: data, Context: core.RequestInfoContextDefault}
 	applied := func(r *core.Record) (syncproto.Result, error) {
 		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied, Record: exportFor(auth, r)}, nil
