@@ -55,14 +55,12 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 		StartsAt                                    types.DateTime `db:"starts_at"`
 		EndsAt                                      types.DateTime `db:"ends_at"`
 	}
-	fromDT, _ := types.ParseDateTime(from)
-	toDT, _ := types.ParseDateTime(to)
 	err = tx.DB().Select("id", "party", "status", "arrondissement", "location", "starts_at", "ends_at").
 		From("events").
 		Where(dbx.HashExp{"election": ev.Election}).
 		AndWhere(dbx.Or(keyExp...)).
 		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND id != {:self}",
-			dbx.Params{"to": toDT.String(), "from": fromDT.String(), "self": selfID})).
+			dbx.Params{"to": dbTime(to), "from": dbTime(from), "self": selfID})).
 		All(&rows)
 	if err != nil {
 		return nil, "", "", err

@@ -31,7 +31,7 @@ func (s *Service) EscalateOverdue(app core.App) (int, error) {
 	var overdue []*core.Record
 	err := app.RecordQuery("assignments").
 		Where(dbx.HashExp{"status": string(jurisdiction.StatusPending), "role": string(jurisdiction.RoleLead)}).
-		AndWhere(dbx.NewExp("due_at != '' AND due_at < {:now}", dbx.Params{"now": dbNow(now)})).
+		AndWhere(dbx.NewExp("due_at != '' AND due_at < {:now}", dbx.Params{"now": dbTime(now)})).
 		All(&overdue)
 	if err != nil {
 		return 0, err
@@ -57,8 +57,8 @@ func (s *Service) EscalateOverdue(app core.App) (int, error) {
 	return n, nil
 }
 
-// dbNow formats t as PocketBase stores dates, for SQL comparisons.
-func dbNow(t time.Time) string {
+// dbTime formats t as PocketBase stores dates, for SQL comparisons.
+func dbTime(t time.Time) string {
 	dt, _ := types.ParseDateTime(t)
 	return dt.String()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"coprosec/internal/jurisdiction"
-	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -69,25 +68,17 @@ func (s *Service) onEventSave(e *core.RecordEvent) error {
 	})
 }
 
-// bumpVersion counts a change of rec: version +1 and, per field, the
-// version at which it last changed (for the field merge of sync push). A
-// save that changes nothing keeps the version, so devices do not pull it.
-func bumpVersion(rec *core.Record) []string {
-	changed := changedFields(rec)
-	if !rec.IsNew() && len(changed) == 0 {
-		return nil
+// bumpVersion counts a change of rec: version +1. A save that changes
+// nothing keeps the version, so devices do not pull it again. The per-field
+// versions of sync push follow in bindFieldVersions (sync_push.go).
+func bumpVersion(rec *core.Record) {
+	if rec.IsNew() {
+		rec.Set("version", 1)
+		return
 	}
-	version := 1
-	if !rec.IsNew() {
-		version = rec.Original().GetInt("version") + 1
+	if len(changedFields(rec)) > 0 {
+		rec.Set("version", rec.Original().GetInt("version")+1)
 	}
-	rec.Set("version", version)
-	fv := map[string]int64{}
-	if !rec.IsNew() {
-		_ = rec.Original().UnmarshalJSONField("field_versions", &fv)
-	}
-	rec.Set("field_versions", syncproto.Bump(fv, changed, int64(version)))
-	return changed
 }
 
 // planEvent restores the server-set fields, runs J1–J4 and J7–J10 when the

@@ -34,19 +34,31 @@ func (s *Service) onIncidentSave(e *core.RecordEvent) error {
 		// incident stays with the unit that received it
 		routingChanged = false
 	}
+	// the unit coverage is read at most once per save, when needed
+	var cov *jurisdiction.Coverage
+	coverage := func() (*jurisdiction.Coverage, error) {
+		if cov == nil {
+			units, err := loadUnits(e.App)
+			if err != nil {
+				return nil, err
+			}
+			cov = jurisdiction.NewCoverage(units)
+		}
+		return cov, nil
+	}
 	if routingChanged {
-		if err := s.routeIncident(e.App, r); err != nil {
+		if err := s.routeIncident(e.App, r, coverage); err != nil {
 			return err
 		}
 	}
 	flagged := r.GetInt("severity") >= flagSeverity
 	r.Set("flagged", flagged)
 	if flagged {
-		units, err := loadUnits(e.App)
+		c, err := coverage()
 		if err != nil {
 			return err
 		}
-		dir, _ := jurisdiction.NewCoverage(units).Directorate(r.GetString("departement"))
+		dir, _ := c.Directorate(r.GetString("departement"))
 		r.Set("directorate", dir)
 	} else {
 		r.Set("directorate", "")
@@ -54,7 +66,7 @@ func (s *Service) onIncidentSave(e *core.RecordEvent) error {
 	return e.Next()
 }
 
-func (s *Service) routeIncident(app core.App, r *core.Record) error {
+func (s *Service) routeIncident(app core.App, r *core.Record, coverage func() (*jurisdiction.Coverage, error)) error {
 	if eventID := r.GetString("event"); eventID != "" {
 		ev, err := app.FindRecordById("events", eventID)
 		if err != nil {
@@ -78,11 +90,11 @@ func (s *Service) routeIncident(app core.App, r *core.Record) error {
 	if err != nil {
 		return asAPIError(err)
 	}
-	units, err := loadUnits(app)
+	cov, err := coverage()
 	if err != nil {
 		return err
 	}
-	lead, _, err := jurisdiction.NewCoverage(units).Lead(place)
+	lead, _, err := cov.Lead(place)
 	if err != nil {
 		return asAPIError(err)
 	}

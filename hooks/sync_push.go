@@ -320,8 +320,8 @@ func storeMutationResult(app core.App, userID, device, mutationID string, res sy
 
 // fieldVersionedCollections keep a hidden field_versions (the record
 // version at which each field last changed) so that push merges offline
-// edits field by field. Events keep theirs in events.go.
-var fieldVersionedCollections = []string{"assignments", "incidents"}
+// edits field by field.
+var fieldVersionedCollections = []string{"events", "assignments", "incidents"}
 
 // bindFieldVersions keeps field_versions current on every write path.
 // It runs last before the write, once the other hooks have set the

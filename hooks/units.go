@@ -71,7 +71,7 @@ func (s *Service) replanAffectedEvents(tx core.App, before, after jurisdiction.U
 	var events []*core.Record
 	err := tx.RecordQuery("events").
 		AndWhere(dbx.Or(conds...)).
-		AndWhere(dbx.NewExp("ends_at > {:now} AND status NOT IN ('cancelled', 'completed')", dbx.Params{"now": dbNow(s.Now())})).
+		AndWhere(dbx.NewExp("ends_at > {:now} AND status NOT IN ('cancelled', 'completed')", dbx.Params{"now": dbTime(s.Now())})).
 		All(&events)
 	if err != nil {
 		return err
