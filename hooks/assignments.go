@@ -8,7 +8,7 @@ import (
 
 func (s *Service) bindAssignments() {
 	s.app.OnRecordUpdate("assignments").BindFunc(func(e *core.RecordEvent) error {
-		return withTx(e, func(tx core.App) error {
+		return s.withTx(e, func(tx core.App) error {
 			r := e.Record
 			r.Set("version", r.Original().GetInt("version")+1)
 			becameAck := r.GetString("status") == string(jurisdiction.StatusAcknowledged) &&

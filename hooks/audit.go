@@ -42,5 +42,9 @@ func (s *Service) writeAudit(tx core.App, r *core.Record, action string, before 
 		"collection": r.Collection().Name, "record": r.Id, "action": action,
 		"actor": s.actorID(r), "changes": changes, "at": s.Now(),
 	})
-	return tx.Save(row)
+	if ws := sessionOf(tx); ws != nil {
+		ws.addAudit(row)
+		return nil
+	}
+	return insertRecordRows(tx, []*core.Record{row})
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"coprosec/internal/syncproto"
 
@@ -53,7 +52,7 @@ func (s *Service) captureWrite(action string) func(e *core.RecordEvent) error {
 		if action != "create" {
 			before = e.Record.Original().FieldsData()
 		}
-		return withTx(e, func(tx core.App) error {
+		return s.withTx(e, func(tx core.App) error {
 			r, deleted := e.Record, action == "delete"
 			var save *eventSave
 			if name == "events" && !deleted {
@@ -154,41 +153,27 @@ type eventSave struct {
 	created map[string]bool
 }
 
-// eventSaves holds the event saves in progress, by transaction (a write
-// transaction runs in one goroutine at a time; the mutex guards the map).
-var eventSaves = struct {
-	sync.Mutex
-	byTx map[dbx.Builder][]*eventSave
-}{byTx: map[dbx.Builder][]*eventSave{}}
-
 func beginEventSave(tx core.App, r *core.Record) *eventSave {
 	es := &eventSave{rec: r, written: map[string]*core.Record{}, created: map[string]bool{}}
-	eventSaves.Lock()
-	defer eventSaves.Unlock()
-	eventSaves.byTx[tx.DB()] = append(eventSaves.byTx[tx.DB()], es)
+	ws := sessionOf(tx)
+	ws.saves = append(ws.saves, es)
 	return es
 }
 
 func endEventSave(tx core.App, es *eventSave) {
-	eventSaves.Lock()
-	defer eventSaves.Unlock()
-	saves := slices.DeleteFunc(eventSaves.byTx[tx.DB()], func(x *eventSave) bool { return x == es })
-	if len(saves) == 0 {
-		delete(eventSaves.byTx, tx.DB())
-	} else {
-		eventSaves.byTx[tx.DB()] = saves
-	}
+	ws := sessionOf(tx)
+	ws.saves = slices.DeleteFunc(ws.saves, func(x *eventSave) bool { return x == es })
 }
 
 // findEventSave is the save of event id in progress in tx, if any (a new
 // event has its id only once its row is written, so ids are compared at
 // lookup time).
 func findEventSave(tx core.App, id string) *eventSave {
-	eventSaves.Lock()
-	defer eventSaves.Unlock()
-	for _, es := range eventSaves.byTx[tx.DB()] {
-		if es.rec.Id == id {
-			return es
+	if ws := sessionOf(tx); ws != nil {
+		for _, es := range ws.saves {
+			if es.rec.Id == id {
+				return es
+			}
 		}
 	}
 	return nil
@@ -364,6 +349,25 @@ func (s *Service) captureChange(tx core.App, r *core.Record, kind changeKind) er
 // it is then read only if something is written (the realtime fan-out
 // needs it).
 func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scopes []syncproto.Scope, kind changeKind) error {
+	ws := sessionOf(tx)
+	if kind == changeCreated && ws != nil {
+		// a record created in this transaction has no index rows to
+		// read or remove: its change is written with the session's others
+		if r == nil {
+			var err error
+			if r, err = tx.FindRecordById(col, id); err != nil {
+				return err
+			}
+		}
+		ws.addCreated(col, id, r, scopes)
+		return nil
+	}
+	if ws != nil {
+		// what is read next must include the changes still queued
+		if err := ws.flushChanges(tx); err != nil {
+			return err
+		}
+	}
 	var live []string
 	if kind != changeCreated { // a record created in this transaction has no live rows
 		err := tx.DB().NewQuery("SELECT scope FROM _sync_index WHERE collection = {:c} AND record_id = {:id} AND removed = 0").

@@ -26,7 +26,7 @@ func (s *Service) bindEvents() {
 	// Events are cancelled, not deleted, but a superuser may delete one:
 	// its clash partners must not keep pointing at it.
 	s.app.OnRecordDelete("events").BindFunc(func(e *core.RecordEvent) error {
-		return withTx(e, func(tx core.App) error {
+		return s.withTx(e, func(tx core.App) error {
 			if err := linkClashes(tx, e.Record.Id, e.Record.GetStringSlice("clash_with"), nil); err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ type eventOutcome struct {
 // onEventSave applies DESIGN §4 to every write of an event, whatever its
 // path, in one transaction with its assignments, clash links and receipts.
 func (s *Service) onEventSave(e *core.RecordEvent) error {
-	return withTx(e, func(tx core.App) error {
+	return s.withTx(e, func(tx core.App) error {
 		rec := e.Record
 		if isSystemWrite(e.Context) {
 			// a follow-up write by the server (clash links): count the
@@ -150,7 +150,7 @@ func (s *Service) planEvent(tx core.App, rec *core.Record, replan bool) (eventOu
 
 // decidePlacement runs the location, legal and assignment rules.
 func (s *Service) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction.Event, checkRules bool, out *eventOutcome) error {
-	elRec, err := tx.FindRecordById("elections", ev.Election)
+	elRec, err := findElection(tx, ev.Election)
 	if err != nil {
 		return ruleError("unknown_election", "election", "Unknown election.")
 	}
@@ -168,11 +168,11 @@ func (s *Service) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction
 			return asAPIError(err)
 		}
 	}
-	units, err := loadUnits(tx)
+	cov, err := unitCoverage(tx)
 	if err != nil {
 		return err
 	}
-	plan, err := jurisdiction.Assign(ev, place, g, jurisdiction.NewCoverage(units), el)
+	plan, err := jurisdiction.Assign(ev, place, g, cov, el)
 	if err != nil {
 		return asAPIError(err)
 	}

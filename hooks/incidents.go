@@ -34,18 +34,8 @@ func (s *Service) onIncidentSave(e *core.RecordEvent) error {
 		// incident stays with the unit that received it
 		routingChanged = false
 	}
-	// the unit coverage is read at most once per save, when needed
-	var cov *jurisdiction.Coverage
-	coverage := func() (*jurisdiction.Coverage, error) {
-		if cov == nil {
-			units, err := loadUnits(e.App)
-			if err != nil {
-				return nil, err
-			}
-			cov = jurisdiction.NewCoverage(units)
-		}
-		return cov, nil
-	}
+	// the unit coverage is read only when needed, at most once per session
+	coverage := func() (*jurisdiction.Coverage, error) { return unitCoverage(e.App) }
 	if routingChanged {
 		if err := s.routeIncident(e.App, r, coverage); err != nil {
 			return err

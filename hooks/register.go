@@ -49,6 +49,8 @@ func Register(app core.App, opts Options) *Service {
 	s.bindSignInGuard()
 	s.bindReference()
 	s.bindGeography()
+	s.bindRecordValidation()
+	s.bindSessionTracking()
 	s.bindCapture()
 	s.bindPermissions()
 	s.bindEvents()

@@ -6,15 +6,15 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// withTx runs fn in the write transaction of e (joining the caller's when
-// there is one), with e.App switched to the transaction so that e.Next()
-// writes through it. e.App is restored afterwards: PocketBase's realtime
-// broadcast reads it after commit, and a leftover transaction app would
-// silently stop deliveries to non-superusers.
-func withTx(e *core.RecordEvent, fn func(tx core.App) error) error {
+// withTx runs fn in the write transaction and session of e (joining the
+// caller's when there is one), with e.App switched to the transaction so
+// that e.Next() writes through it. e.App is restored afterwards:
+// PocketBase's realtime broadcast reads it after commit, and a leftover
+// transaction app would silently stop deliveries to non-superusers.
+func (s *Service) withTx(e *core.RecordEvent, fn func(tx core.App) error) error {
 	orig := e.App
 	defer func() { e.App = orig }()
-	return orig.RunInTransaction(func(tx core.App) error {
+	return s.inSession(orig, func(tx core.App, _ *writeSession) error {
 		e.App = tx
 		return fn(tx)
 	})

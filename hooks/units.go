@@ -18,7 +18,7 @@ func (s *Service) bindUnits() {
 // recomputes the assignments of every affected future event in the same
 // transaction (J6).
 func (s *Service) onUnitSave(e *core.RecordEvent) error {
-	return withTx(e, func(tx core.App) error {
+	return s.withTx(e, func(tx core.App) error {
 		edited := unitFromRecord(e.Record)
 		units, err := loadUnits(tx)
 		if err != nil {

@@ -1,0 +1,305 @@
+package hooks
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"coprosec/internal/jurisdiction"
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// writeSession is what the server keeps for the length of one write
+// transaction: the reads that only a write in the same transaction could
+// change (unit coverage, elections, related ids known to exist), the event
+// saves in progress, and the side rows that are written together just
+// before the transaction ends (audit rows, change log of new records).
+//
+// A REST write is a session of one record and its follow-ups; a sync push
+// batch is one session for all its mutations, which is where the caches
+// and the grouped writes pay off. SQLite has a single writer and
+// PocketBase a single write connection, so nothing outside the
+// transaction can change what the session has read while it runs.
+type writeSession struct {
+	svc       *Service
+	saves     []*eventSave
+	coverage  *jurisdiction.Coverage
+	elections map[string]*core.Record
+	known     map[string]bool // collectionId + "/" + id, seen to exist in this transaction
+	audit     []*core.Record
+	created   []pendingChange
+}
+
+// pendingChange is the change-log entry of a record created in the
+// session: it has no index rows to read or remove, so it is written with
+// the others at the end (or before anything reads the index).
+type pendingChange struct {
+	col, id string
+	rec     *core.Record // as created, for the realtime fan-out
+	scopes  []syncproto.Scope
+}
+
+// sessions holds the open sessions by transaction (a transaction runs in
+// one goroutine at a time; the mutex guards the map).
+var sessions = struct {
+	sync.Mutex
+	byTx map[dbx.Builder]*writeSession
+}{byTx: map[dbx.Builder]*writeSession{}}
+
+// sessionOf is the session of transaction tx, or nil outside one.
+func sessionOf(tx core.App) *writeSession {
+	if !tx.IsTransactional() {
+		return nil
+	}
+	sessions.Lock()
+	defer sessions.Unlock()
+	return sessions.byTx[tx.DB()]
+}
+
+// inSession runs fn in a write session: the caller's when app is already
+// in one, else a new one that is flushed when fn succeeds. A transaction
+// opened by other code (Go code, a migration) gets a session for the
+// length of fn only, so that its side rows are never left unwritten.
+func (s *Service) inSession(app core.App, fn func(tx core.App, ws *writeSession) error) error {
+	if ws := sessionOf(app); ws != nil {
+		return fn(app, ws)
+	}
+	run := func(tx core.App) error {
+		ws := &writeSession{svc: s}
+		sessions.Lock()
+		sessions.byTx[tx.DB()] = ws
+		sessions.Unlock()
+		defer func() {
+			sessions.Lock()
+			delete(sessions.byTx, tx.DB())
+			sessions.Unlock()
+		}()
+		if err := fn(tx, ws); err != nil {
+			return err
+		}
+		return ws.flush(tx)
+	}
+	if app.IsTransactional() {
+		return run(app)
+	}
+	return app.RunInTransaction(run)
+}
+
+// flush writes the buffered side rows.
+func (ws *writeSession) flush(tx core.App) error {
+	if err := ws.flushChanges(tx); err != nil {
+		return err
+	}
+	return ws.flushAudit(tx)
+}
+
+// unitCoverage is the coverage of every unit as tx sees it, read once per
+// session.
+func unitCoverage(tx core.App) (*jurisdiction.Coverage, error) {
+	ws := sessionOf(tx)
+	if ws != nil && ws.coverage != nil {
+		return ws.coverage, nil
+	}
+	units, err := loadUnits(tx)
+	if err != nil {
+		return nil, err
+	}
+	cov := jurisdiction.NewCoverage(units)
+	if ws != nil {
+		ws.coverage = cov
+	}
+	return cov, nil
+}
+
+// findElection is the election record id as tx sees it, read once per
+// session. The record is shared: read it, never change it.
+func findElection(tx core.App, id string) (*core.Record, error) {
+	ws := sessionOf(tx)
+	if r, ok := ws.electionCache()[id]; ok {
+		return r, nil
+	}
+	r, err := tx.FindRecordById("elections", id)
+	if err == nil && ws != nil {
+		if ws.elections == nil {
+			ws.elections = map[string]*core.Record{}
+		}
+		ws.elections[id] = r
+	}
+	return r, err
+}
+
+func (ws *writeSession) electionCache() map[string]*core.Record {
+	if ws == nil {
+		return nil
+	}
+	return ws.elections
+}
+
+// written forgets what a write of r may have made stale.
+func (ws *writeSession) written(r *core.Record, deleted bool) {
+	switch r.Collection().Name {
+	case "units":
+		ws.coverage = nil
+	case "elections":
+		delete(ws.elections, r.Id)
+	}
+	if deleted {
+		delete(ws.known, r.Collection().Id+"/"+r.Id)
+		return
+	}
+	ws.markKnown(r.Collection().Id, r.Id)
+}
+
+// bindSessionTracking keeps every session's caches true to its own
+// writes, on every write path.
+func (s *Service) bindSessionTracking() {
+	track := func(deleted bool) func(e *core.RecordEvent) error {
+		return func(e *core.RecordEvent) error {
+			if err := e.Next(); err != nil {
+				return err
+			}
+			if ws := sessionOf(e.App); ws != nil {
+				ws.written(e.Record, deleted)
+			}
+			return nil
+		}
+	}
+	s.app.OnRecordCreateExecute().BindFunc(track(false))
+	s.app.OnRecordUpdateExecute().BindFunc(track(false))
+	s.app.OnRecordDeleteExecute().BindFunc(track(true))
+}
+
+// addAudit queues an audit row.
+func (ws *writeSession) addAudit(row *core.Record) { ws.audit = append(ws.audit, row) }
+
+// flushAudit writes the queued audit rows, a few hundred per statement.
+// They are written as rows, not through app.Save: they are built by the
+// server from a change it has just validated, nothing hooks on them, and
+// a record save per row was a third of the cost of an event write.
+func (ws *writeSession) flushAudit(tx core.App) error {
+	rows := ws.audit
+	ws.audit = nil
+	for len(rows) > 0 {
+		n := min(len(rows), 200)
+		if err := insertRecordRows(tx, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// insertRecordRows inserts new records of one collection, with an id and
+// timestamps as PocketBase's create would give them, in one statement.
+func insertRecordRows(tx core.App, rows []*core.Record) error {
+	col := rows[0].Collection()
+	now := types.NowDateTime()
+	var cols []string
+	params := dbx.Params{}
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		if r.Id == "" {
+			r.Id = core.GenerateDefaultRandomId()
+		}
+		for _, f := range col.Fields {
+			if f.Type() == core.FieldTypeAutodate {
+				r.SetRaw(f.GetName(), now)
+			}
+		}
+		data, err := r.DBExport(tx)
+		if err != nil {
+			return err
+		}
+		if cols == nil {
+			cols = slices.Sorted(maps.Keys(data))
+		}
+		ph := make([]string, len(cols))
+		for j, c := range cols {
+			p := "p" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
+			params[p] = data[c]
+			ph[j] = "{:" + p + "}"
+		}
+		values[i] = "(" + strings.Join(ph, ", ") + ")"
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = "[[" + c + "]]"
+	}
+	_, err := tx.DB().NewQuery(fmt.Sprintf("INSERT INTO {{%s}} (%s) VALUES %s",
+		col.Name, strings.Join(quoted, ", "), strings.Join(values, ", "))).Bind(params).Execute()
+	return err
+}
+
+// addCreated queues the change of a record created in this session.
+func (ws *writeSession) addCreated(col, id string, r *core.Record, scopes []syncproto.Scope) {
+	ws.created = append(ws.created, pendingChange{col: col, id: id, rec: r.Fresh(), scopes: scopes})
+}
+
+// flushChanges writes the queued changes: their log rows, then their index
+// rows, a few hundred per statement. The log rows of one INSERT get
+// consecutive seqs in the order of its VALUES (AUTOINCREMENT under the
+// transaction's write lock), so each change gets its own seq, in order.
+func (ws *writeSession) flushChanges(tx core.App) error {
+	pending := ws.created
+	ws.created = nil
+	for len(pending) > 0 {
+		n := min(len(pending), 200)
+		if err := ws.writeCreated(tx, pending[:n]); err != nil {
+			return err
+		}
+		pending = pending[n:]
+	}
+	return nil
+}
+
+func (ws *writeSession) writeCreated(tx core.App, batch []pendingChange) error {
+	params := dbx.Params{}
+	values := make([]string, len(batch))
+	for i, c := range batch {
+		ci, ii := "c"+strconv.Itoa(i), "i"+strconv.Itoa(i)
+		params[ci], params[ii] = c.col, c.id
+		values[i] = "({:" + ci + "}, {:" + ii + "}, 'put')"
+	}
+	var seqs []int64
+	err := tx.DB().NewQuery("INSERT INTO _sync_log (collection, record_id, op) VALUES " + strings.Join(values, ", ") + " RETURNING seq").
+		Bind(params).Column(&seqs)
+	if err != nil {
+		return err
+	}
+	if len(seqs) != len(batch) {
+		return fmt.Errorf("sync log: %d seqs for %d changes", len(seqs), len(batch))
+	}
+	slices.Sort(seqs) // RETURNING gives no order; the seqs were assigned in VALUES order
+
+	params = dbx.Params{}
+	values = values[:0]
+	for i, c := range batch {
+		ci, ii, si := "c"+strconv.Itoa(i), "i"+strconv.Itoa(i), "q"+strconv.Itoa(i)
+		params[ci], params[ii], params[si] = c.col, c.id, seqs[i]
+		for j, sc := range c.scopes {
+			p := "s" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
+			params[p] = string(sc)
+			values = append(values, "({:"+p+"}, {:"+ci+"}, {:"+ii+"}, {:"+si+"}, 0)")
+		}
+	}
+	if len(values) > 0 {
+		_, err := tx.DB().NewQuery(`INSERT INTO _sync_index (scope, collection, record_id, seq, removed)
+			VALUES ` + strings.Join(values, ", ") + `
+			ON CONFLICT (scope, collection, record_id) DO UPDATE SET seq = excluded.seq, removed = 0`).
+			Bind(params).Execute()
+		if err != nil {
+			return err
+		}
+	}
+	for i, c := range batch {
+		ws.svc.notifyChange(tx, c.rec, false, seqs[i], c.scopes, nil)
+	}
+	return nil
+}
