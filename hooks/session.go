@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -179,7 +180,7 @@ func (s *Service) bindSessionTracking() {
 // addAudit queues an audit row.
 func (ws *writeSession) addAudit(row *core.Record) { ws.audit = append(ws.audit, row) }
 
-// flushAudit writes the queued audit rows, a few hundred per statement.
+// flushAudit writes the queued audit rows, twenty per statement.
 // They are written as rows, not through app.Save: they are built by the
 // server from a change it has just validated, nothing hooks on them, and
 // a record save per row was a third of the cost of an event write.
@@ -187,7 +188,7 @@ func (ws *writeSession) flushAudit(tx core.App) error {
 	rows := ws.audit
 	ws.audit = nil
 	for len(rows) > 0 {
-		n := min(len(rows), 200)
+		n := min(len(rows), 20) // ~200 parameters: see flushChanges
 		if err := insertRecordRows(tx, rows[:n]); err != nil {
 			return err
 		}
@@ -243,63 +244,57 @@ func (ws *writeSession) addCreated(col, id string, r *core.Record, scopes []sync
 }
 
 // flushChanges writes the queued changes: their log rows, then their index
-// rows, a few hundred per statement. The log rows of one INSERT get
-// consecutive seqs in the order of its VALUES (AUTOINCREMENT under the
-// transaction's write lock), so each change gets its own seq, in order.
+// rows, each by one statement that reads its rows from a JSON array (the
+// SQLite driver binds parameters in time quadratic in their number, which
+// made a statement with one parameter per value slower than one statement
+// per row). The log rows of one INSERT get consecutive seqs in the order
+// of the array (AUTOINCREMENT under the transaction's write lock), so each
+// change gets its own seq, in order.
 func (ws *writeSession) flushChanges(tx core.App) error {
 	pending := ws.created
 	ws.created = nil
-	for len(pending) > 0 {
-		n := min(len(pending), 200)
-		if err := ws.writeCreated(tx, pending[:n]); err != nil {
-			return err
-		}
-		pending = pending[n:]
+	if len(pending) == 0 {
+		return nil
 	}
-	return nil
-}
-
-func (ws *writeSession) writeCreated(tx core.App, batch []pendingChange) error {
-	params := dbx.Params{}
-	values := make([]string, len(batch))
-	for i, c := range batch {
-		ci, ii := "c"+strconv.Itoa(i), "i"+strconv.Itoa(i)
-		params[ci], params[ii] = c.col, c.id
-		values[i] = "({:" + ci + "}, {:" + ii + "}, 'put')"
+	logRows := make([][2]string, len(pending))
+	for i, c := range pending {
+		logRows[i] = [2]string{c.col, c.id}
 	}
 	var seqs []int64
-	err := tx.DB().NewQuery("INSERT INTO _sync_log (collection, record_id, op) VALUES " + strings.Join(values, ", ") + " RETURNING seq").
-		Bind(params).Column(&seqs)
+	err := tx.DB().NewQuery(`INSERT INTO _sync_log (collection, record_id, op)
+		SELECT value->>0, value->>1, 'put' FROM json_each({:rows}) ORDER BY key RETURNING seq`).
+		Bind(dbx.Params{"rows": jsonText(logRows)}).Column(&seqs)
 	if err != nil {
 		return err
 	}
-	if len(seqs) != len(batch) {
-		return fmt.Errorf("sync log: %d seqs for %d changes", len(seqs), len(batch))
+	if len(seqs) != len(pending) {
+		return fmt.Errorf("sync log: %d seqs for %d changes", len(seqs), len(pending))
 	}
-	slices.Sort(seqs) // RETURNING gives no order; the seqs were assigned in VALUES order
+	slices.Sort(seqs) // RETURNING gives no order; the seqs were assigned in array order
 
-	params = dbx.Params{}
-	values = values[:0]
-	for i, c := range batch {
-		ci, ii, si := "c"+strconv.Itoa(i), "i"+strconv.Itoa(i), "q"+strconv.Itoa(i)
-		params[ci], params[ii], params[si] = c.col, c.id, seqs[i]
-		for j, sc := range c.scopes {
-			p := "s" + strconv.Itoa(i) + "_" + strconv.Itoa(j)
-			params[p] = string(sc)
-			values = append(values, "({:"+p+"}, {:"+ci+"}, {:"+ii+"}, {:"+si+"}, 0)")
+	var indexRows [][4]any
+	for i, c := range pending {
+		for _, sc := range c.scopes {
+			indexRows = append(indexRows, [4]any{string(sc), c.col, c.id, seqs[i]})
 		}
 	}
-	if len(values) > 0 {
+	if len(indexRows) > 0 {
 		_, err := tx.DB().NewQuery(`INSERT INTO _sync_index (scope, collection, record_id, seq, removed)
-			VALUES ` + strings.Join(values, ", ") + `
+			SELECT value->>0, value->>1, value->>2, value->>3, 0 FROM json_each({:rows}) WHERE true
 			ON CONFLICT (scope, collection, record_id) DO UPDATE SET seq = excluded.seq, removed = 0`).
-			Bind(params).Execute()
+			Bind(dbx.Params{"rows": jsonText(indexRows)}).Execute()
 		if err != nil {
 			return err
 		}
 	}
-	for i, c := range batch {
+	for i, c := range pending {
 		ws.svc.notifyChange(tx, c.rec, false, seqs[i], c.scopes, nil)
 	}
 	return nil
+}
+
+// jsonText is v as JSON text, for a json_each parameter.
+func jsonText(v any) string {
+	raw, _ := json.Marshal(v) // arrays of strings and numbers
+	return string(raw)
 }

@@ -146,8 +146,9 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// Killing the server (SIGKILL) in the middle of a push batch, restarting
-// it and sending the batch again applies every mutation exactly once.
+// Killing the server (SIGKILL) while a phone pushes its changes batch after
+// batch, restarting it and sending the batches again applies every
+// mutation exactly once.
 func TestSyncCrashDuringPush(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
@@ -208,7 +209,12 @@ func TestSyncCrashDuringPush(t *testing.T) {
 			},
 		})
 	}
-	batch := map[string]any{"device": "crash-phone", "mutations": muts}
+	// the phone sends its 400 changes in batches of 100, one after the other
+	const perBatch = 100
+	var batches []map[string]any
+	for i := 0; i < n; i += perBatch {
+		batches = append(batches, map[string]any{"device": "crash-phone", "mutations": muts[i : i+perBatch]})
+	}
 	applied := func() int {
 		var out struct {
 			TotalItems int `json:"totalItems"`
@@ -219,15 +225,23 @@ func TestSyncCrashDuringPush(t *testing.T) {
 		return out.TotalItems
 	}
 
-	// send, and kill the server once part of the batch is in
+	// send, and kill the server once at least one batch is in: the next
+	// one is in flight (a batch is one transaction, applied whole or not
+	// at all; killed after its commit, it is answered from its stored
+	// results on the resend)
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.call("POST", "/api/sync/push", token, batch, nil)
-		done <- err
+		for _, b := range batches {
+			if _, err := s.call("POST", "/api/sync/push", token, b, nil); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
 	}()
 	killedAt := -1
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if k := applied(); k >= 10 {
+		if k := applied(); k >= perBatch && k < n {
 			s.kill()
 			killedAt = k
 			break
@@ -237,32 +251,35 @@ func TestSyncCrashDuringPush(t *testing.T) {
 		t.Fatalf("the push did not progress:\n%s", s.log.String())
 	}
 	if err := <-done; err == nil {
-		t.Fatalf("the push answered although the server was killed (%d applied when killed)", killedAt)
+		t.Fatalf("every batch was answered although the server was killed (%d applied when killed)", killedAt)
 	}
 
 	s.start()
 	before := applied()
 	if before <= 0 || before >= n {
-		t.Fatalf("%d of %d mutations applied before the crash: not in the middle of the batch", before, n)
+		t.Fatalf("%d of %d mutations applied before the crash: not in the middle of the pushes", before, n)
 	}
 	token, _ = s.signIn("organisateur.br@demo.coprosec.bj")
-	var resp struct {
-		Results []struct {
-			ID     string         `json:"id"`
-			Status string         `json:"status"`
-			Record map[string]any `json:"record"`
-			Error  map[string]any `json:"error"`
-		} `json:"results"`
-	}
-	if _, err := s.call("POST", "/api/sync/push", token, batch, &resp); err != nil {
-		t.Fatal(err)
-	}
-	if len(resp.Results) != n {
-		t.Fatalf("%d results", len(resp.Results))
-	}
-	for i, r := range resp.Results {
-		if r.ID != muts[i]["id"] || r.Status != "applied" || r.Record["id"] != muts[i]["record_id"] {
-			t.Fatalf("result %d on the resend: %+v", i, r)
+	for bi, b := range batches {
+		var resp struct {
+			Results []struct {
+				ID     string         `json:"id"`
+				Status string         `json:"status"`
+				Record map[string]any `json:"record"`
+				Error  map[string]any `json:"error"`
+			} `json:"results"`
+		}
+		if _, err := s.call("POST", "/api/sync/push", token, b, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Results) != perBatch {
+			t.Fatalf("%d results", len(resp.Results))
+		}
+		for j, r := range resp.Results {
+			i := bi*perBatch + j
+			if r.ID != muts[i]["id"] || r.Status != "applied" || r.Record["id"] != muts[i]["record_id"] {
+				t.Fatalf("result %d on the resend: %+v", i, r)
+			}
 		}
 	}
 	if got := applied(); got != n {

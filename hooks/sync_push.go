@@ -1,13 +1,14 @@
 package hooks
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"coprosec/internal/syncproto"
 
@@ -15,6 +16,7 @@ import (
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/list"
 	"github.com/pocketbase/pocketbase/tools/router"
 )
 
@@ -39,14 +41,29 @@ func (s *Service) handlePush(e *core.RequestEvent) error {
 	return writeJSON(e, resp)
 }
 
-// Push applies the mutations of req in order, each in its own transaction
-// with the record of its result, so that a mutation is applied exactly once
-// even if the server dies mid-batch and the phone sends the batch again.
+// Push applies the mutations of req in order, each atomically with the
+// record of its result, so that a mutation is applied exactly once even if
+// the server dies mid-batch and the phone sends the batch again.
+//
+// The batch is first applied in one transaction and write session
+// (pushTogether), which reads the unit coverage, election and related
+// records once and writes the side rows of all its mutations together. A
+// mutation refused before it wrote anything leaves nothing to undo, so the
+// batch goes on. One that failed after writing, or any internal error,
+// rolls the whole attempt back, and the batch is applied again one
+// mutation per transaction (applyMutation).
 func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) syncproto.PushResponse {
 	head, _ := maxCommittedSeq(app)
-	resp := syncproto.PushResponse{Results: make([]syncproto.Result, 0, len(req.Mutations))}
-	for _, m := range req.Mutations {
-		resp.Results = append(resp.Results, s.applyMutation(app, auth, req.Device, m))
+	resp := syncproto.PushResponse{}
+	var err error
+	if resp.Results, err = s.pushTogether(app, auth, req); err != nil {
+		if !errors.Is(err, errPushIsolate) {
+			app.Logger().Warn("sync push: batch applied one mutation at a time", "error", err)
+		}
+		resp.Results = make([]syncproto.Result, 0, len(req.Mutations))
+		for _, m := range req.Mutations {
+			resp.Results = append(resp.Results, s.applyMutation(app, auth, req.Device, m))
+		}
 	}
 	// The device keeps pulling from its own cursor; this one marks the
 	// log just before this push, so pulling from it never skips the
@@ -56,9 +73,79 @@ func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) 
 	return resp
 }
 
+// errPushIsolate: a mutation of the batch failed after writing; the batch
+// is applied again one mutation per transaction.
+var errPushIsolate = errors.New("a mutation failed after writing")
+
+// pushTogether applies the batch in one transaction (see Push). The
+// results of mutations seen before, of this batch's and of earlier ones,
+// are answered from _sync_mutations, read once.
+func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.Request) ([]syncproto.Result, error) {
+	var results []syncproto.Result
+	err := s.inSession(app, func(tx core.App, _ *writeSession) error {
+		results = make([]syncproto.Result, 0, len(req.Mutations))
+		ids := make([]string, len(req.Mutations))
+		for i, m := range req.Mutations {
+			ids[i] = m.ID
+		}
+		seen, err := loadMutationResults(tx, auth.Id, ids)
+		if err != nil {
+			return err
+		}
+		var fresh []storedResult
+		for _, m := range req.Mutations {
+			res, ok := seen[m.ID]
+			if !ok {
+				if res, err = s.mutateAlone(tx, auth, m); err != nil {
+					return err
+				}
+				seen[m.ID] = res
+				fresh = append(fresh, storedResult{mutationID: m.ID, result: res})
+			}
+			results = append(results, res)
+		}
+		return storeMutationResults(tx, auth.Id, req.Device, fresh)
+	})
+	return results, err
+}
+
+// mutateAlone applies m inside the batch transaction. A refusal is its
+// result when m wrote nothing before it; otherwise the error is
+// errPushIsolate (or the internal error), which ends the attempt.
+func (s *Service) mutateAlone(tx core.App, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
+	if m.Invalid != nil {
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}, nil
+	}
+	before, err := totalChanges(tx)
+	if err != nil {
+		return syncproto.Result{}, err
+	}
+	res, err := s.mutate(tx, auth, m)
+	if err == nil {
+		return res, nil
+	}
+	res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: pushError(err)}
+	if res.Error.Code == "internal_error" {
+		return res, err
+	}
+	if after, cerr := totalChanges(tx); cerr != nil || after != before {
+		return res, errPushIsolate
+	}
+	return res, nil
+}
+
+// totalChanges is SQLite's count of rows written by the connection, which
+// in a transaction is the transaction's: equal before and after a
+// mutation, the mutation wrote nothing.
+func totalChanges(tx core.App) (int64, error) {
+	var n int64
+	err := tx.DB().NewQuery("SELECT total_changes()").Row(&n)
+	return n, err
+}
+
 func (s *Service) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
 	var res syncproto.Result
-	err := app.RunInTransaction(func(tx core.App) error {
+	err := s.inSession(app, func(tx core.App, _ *writeSession) error {
 		// Checked in the mutation's transaction, which holds the write
 		// lock once it writes: the same batch may be running in another
 		// request (a retry sent while the first attempt still runs).
@@ -290,32 +377,66 @@ func pushError(err error) *syncproto.Error {
 	return &syncproto.Error{Code: "internal_error", Message: "The server could not apply this change now; it will be retried."}
 }
 
-func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Result, bool) {
-	var raw string
-	err := app.DB().NewQuery("SELECT result FROM _sync_mutations WHERE user_id = {:u} AND mutation_id = {:m}").
-		Bind(dbx.Params{"u": userID, "m": mutationID}).Row(&raw)
+// storedResult is the result of a mutation, to be stored.
+type storedResult struct {
+	mutationID string
+	result     syncproto.Result
+}
+
+// loadMutationResults are the stored results of the mutations ids of
+// userID, by mutation id.
+func loadMutationResults(app core.App, userID string, ids []string) (map[string]syncproto.Result, error) {
+	out := make(map[string]syncproto.Result, len(ids))
+	var rows []struct {
+		ID     string `db:"mutation_id"`
+		Result string `db:"result"`
+	}
+	err := app.DB().Select("mutation_id", "result").From("_sync_mutations").
+		Where(dbx.HashExp{"user_id": userID}).AndWhere(dbx.In("mutation_id", list.ToInterfaceSlice(ids)...)).All(&rows)
 	if err != nil {
-		if !errors.Is(err, sql.ErrNoRows) {
-			app.Logger().Error("sync push: reading a prior result", "error", err)
+		return nil, err
+	}
+	for _, r := range rows {
+		var res syncproto.Result
+		if json.Unmarshal([]byte(r.Result), &res) == nil {
+			out[r.ID] = res
 		}
-		return syncproto.Result{}, false
 	}
-	var res syncproto.Result
-	if json.Unmarshal([]byte(raw), &res) != nil {
-		return syncproto.Result{}, false
+	return out, nil
+}
+
+// storeMutationResults stores the results of a batch in one statement.
+func storeMutationResults(app core.App, userID, device string, results []storedResult) error {
+	if len(results) == 0 {
+		return nil
 	}
-	return res, true
+	params := dbx.Params{"u": userID, "d": device}
+	values := make([]string, len(results))
+	for i, r := range results {
+		raw, err := json.Marshal(r.result)
+		if err != nil {
+			return err
+		}
+		mi, ri := "m"+strconv.Itoa(i), "r"+strconv.Itoa(i)
+		params[mi], params[ri] = r.mutationID, string(raw)
+		values[i] = "({:u}, {:" + mi + "}, {:d}, {:" + ri + "})"
+	}
+	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
+		VALUES ` + strings.Join(values, ", ") + ` ON CONFLICT (user_id, mutation_id) DO NOTHING`).Bind(params).Execute()
+	return err
+}
+
+func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Result, bool) {
+	results, err := loadMutationResults(app, userID, []string{mutationID})
+	if err != nil {
+		app.Logger().Error("sync push: reading a prior result", "error", err)
+	}
+	res, ok := results[mutationID]
+	return res, ok
 }
 
 func storeMutationResult(app core.App, userID, device, mutationID string, res syncproto.Result) error {
-	raw, err := json.Marshal(res)
-	if err != nil {
-		return err
-	}
-	_, err = app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
-		VALUES ({:u}, {:m}, {:d}, {:r}) ON CONFLICT (user_id, mutation_id) DO NOTHING`).
-		Bind(dbx.Params{"u": userID, "m": mutationID, "d": device, "r": string(raw)}).Execute()
-	return err
+	return storeMutationResults(app, userID, device, []storedResult{{mutationID: mutationID, result: res}})
 }
 
 // fieldVersionedCollections keep a hidden field_versions (the record

@@ -1,16 +1,20 @@
 package hooks_test
 
 import (
+	"context"
+	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
 
@@ -404,5 +408,83 @@ func TestSyncPushMergesAssignmentsAndIncidents(t *testing.T) {
 	}
 	if rs := e.pushAs(w.officerCotonou, "p", mUpdate("desc2", "incidents", incID, v, map[string]any{"status": "closed"})); statuses(rs) != "conflict:conflict" {
 		t.Fatalf("stale status: %s", statuses(rs))
+	}
+}
+
+// A mutation that fails after it wrote (here a hook refusing an event once
+// its row is in) cannot be dropped from the batch transaction: the batch is
+// applied again one mutation per transaction, so the others are applied
+// once and the failed one leaves no row, change or audit behind.
+func TestSyncPushFailureAfterWritingIsIsolated(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	const bad = "failsafterwrite"
+	e.app.OnRecordCreateExecute("events").BindFunc(func(ev *core.RecordEvent) error {
+		if err := ev.Next(); err != nil {
+			return err
+		}
+		if ev.Record.Id == bad {
+			return apis.NewBadRequestError("Refused after writing.", nil)
+		}
+		return nil
+	})
+	muts := []syncMutation{
+		mCreate("m1", "events", "isolatedbefore1", e.meeting(w.partyA, nil)),
+		mCreate("m2", "events", bad, e.meeting(w.partyA, nil)),
+		mCreate("m3", "events", "isolatedafter01", e.meeting(w.partyA, nil)),
+		mUpdate("m4", "events", "isolatedbefore1", 1, map[string]any{"title": "Renommé"}),
+	}
+	for attempt := 0; attempt < 2; attempt++ { // the retry answers the same
+		if got := statuses(e.pushAs(w.orgA, "d1", muts...)); got != "applied,rejected:rejected,applied,applied" {
+			t.Fatalf("attempt %d: results %s", attempt, got)
+		}
+	}
+	if _, err := e.app.FindRecordById("events", bad); err == nil {
+		t.Fatal("the refused event is stored")
+	}
+	if n := e.syncLogCount("events", bad); n != 0 {
+		t.Fatalf("%d changes logged for the refused event", n)
+	}
+	if n := e.auditCount("events", bad); n != 0 {
+		t.Fatalf("%d audit rows for the refused event", n)
+	}
+	for id, want := range map[string]int{"isolatedbefore1": 2, "isolatedafter01": 1} {
+		if n := e.syncLogCount("events", id); n != want {
+			t.Fatalf("%s: %d changes logged, want %d", id, n, want)
+		}
+		if n := e.auditCount("events", id); n != want {
+			t.Fatalf("%s: %d audit rows, want %d", id, n, want)
+		}
+	}
+	if ev := e.syncRecord("events", "isolatedbefore1"); ev.GetString("title") != "Renommé" || ev.GetInt("version") != 2 {
+		t.Fatalf("event %v", ev.FieldsData())
+	}
+}
+
+// Refusals before writing do not interrupt the batch transaction: with a
+// refused create in the middle, the batch still reads the unit coverage
+// once, where one mutation per transaction reads it for every event.
+func TestSyncPushRefusalsKeepTheBatchTogether(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	reads := 0
+	e.app.NonconcurrentDB().(*dbx.DB).QueryLogFunc = func(_ context.Context, _ time.Duration, sql string, _ *stdsql.Rows, _ error) {
+		if strings.HasPrefix(sql, "SELECT id, name, kind, departement, parent, communes, arrondissements FROM units") {
+			reads++
+		}
+	}
+	var muts []syncMutation
+	for i := range 6 {
+		data := e.meeting(w.partyA, nil)
+		if i == 3 {
+			data["party"] = w.partyB.Id // not the organizer's party
+		}
+		muts = append(muts, mCreate(fmt.Sprint("m", i), "events", fmt.Sprintf("together%07d", i), data))
+	}
+	if got := statuses(e.pushAs(w.orgA, "d1", muts...)); got != "applied,applied,applied,rejected:forbidden,applied,applied" {
+		t.Fatalf("results %s", got)
+	}
+	if reads != 1 {
+		t.Fatalf("the unit coverage was read %d times for one batch", reads)
 	}
 }
