@@ -3,6 +3,7 @@ package hooks
 import (
 	"database/sql"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,6 +224,26 @@ func loadEventScope(tx core.App, eventID string) (eventScope, error) {
 	return f, nil
 }
 
+// newEventScope is loadEventScope for an event created by save, from what
+// the save wrote (every assignment of a new event is written by its save)
+// and the session's unit coverage, without reading the rows back.
+func newEventScope(tx core.App, save *eventSave) (eventScope, error) {
+	cov, err := unitCoverage(tx)
+	if err != nil {
+		return eventScope{}, err
+	}
+	dep := func(unit string) string {
+		u, _ := cov.Unit(unit)
+		return u.Departement
+	}
+	f := eventScope{found: true, party: save.rec.GetString("party"), dirDep: dep(save.rec.GetString("directorate"))}
+	for _, id := range slices.Sorted(maps.Keys(save.written)) {
+		unit := save.written[id].GetString("unit")
+		f.assignments = append(f.assignments, assignmentScope{ID: id, Unit: unit, Dep: dep(unit)})
+	}
+	return f, nil
+}
+
 // facts of the event itself, or of a receipt (same visibility): the
 // party, every assigned unit, their départements and the directorate's.
 func (f eventScope) facts(collection, id string) syncproto.RecordFacts {
@@ -257,7 +278,13 @@ func (f eventScope) assignmentFacts(a assignmentScope) syncproto.RecordFacts {
 // being saved) get a change of their own. r is the event when the caller
 // has it.
 func (s *Service) recaptureEvent(tx core.App, eventID string, r *core.Record, kind changeKind, save *eventSave) error {
-	f, err := loadEventScope(tx, eventID)
+	var f eventScope
+	var err error
+	if kind == changeCreated && save != nil {
+		f, err = newEventScope(tx, save)
+	} else {
+		f, err = loadEventScope(tx, eventID)
+	}
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,7 @@ func (s *Service) bindEvents() {
 
 // eventOutcome is what planEvent decided, applied after the row is written.
 type eventOutcome struct {
+	created       bool // the event is new: it has no assignments yet
 	recompute     bool
 	plan          jurisdiction.Plan
 	timeOrPlace   bool
@@ -87,9 +88,9 @@ func bumpVersion(rec *core.Record) {
 // A replan (coverage changed) recomputes the assignments without re-checking
 // the legal rules: they held when the event was declared.
 func (s *Service) planEvent(tx core.App, rec *core.Record, replan bool) (eventOutcome, error) {
-	var out eventOutcome
 	now := s.Now()
 	isNew := rec.IsNew()
+	out := eventOutcome{created: isNew}
 	var before *core.Record
 	if !isNew {
 		before = rec.Original()
@@ -203,7 +204,7 @@ func (s *Service) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction
 // revocation (J6).
 func (s *Service) applyEventOutcome(tx core.App, rec *core.Record, out eventOutcome) error {
 	if out.recompute {
-		revoke, err := s.syncAssignments(tx, rec.Id, out.plan, out.timeOrPlace)
+		revoke, err := s.syncAssignments(tx, rec.Id, out.plan, out.timeOrPlace, out.created)
 		if err != nil {
 			return err
 		}
@@ -227,11 +228,14 @@ func (s *Service) applyEventOutcome(tx core.App, rec *core.Record, out eventOutc
 	return nil
 }
 
-// syncAssignments makes the stored assignments of an event match plan.
-func (s *Service) syncAssignments(tx core.App, eventID string, plan jurisdiction.Plan, timeOrPlace bool) (revokeReceipt bool, err error) {
-	records, err := tx.FindAllRecords("assignments", dbx.HashExp{"event": eventID})
-	if err != nil {
-		return false, err
+// syncAssignments makes the stored assignments of an event match plan (a
+// created event has none to read).
+func (s *Service) syncAssignments(tx core.App, eventID string, plan jurisdiction.Plan, timeOrPlace, created bool) (revokeReceipt bool, err error) {
+	var records []*core.Record
+	if !created {
+		if records, err = tx.FindAllRecords("assignments", dbx.HashExp{"event": eventID}); err != nil {
+			return false, err
+		}
 	}
 	old := make([]jurisdiction.Assignment, len(records))
 	byID := map[string]*core.Record{}

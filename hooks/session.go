@@ -34,8 +34,11 @@ type writeSession struct {
 	coverage  *jurisdiction.Coverage
 	elections map[string]*core.Record
 	known     map[string]bool // collectionId + "/" + id, seen to exist in this transaction
-	audit     []*core.Record
-	created   []pendingChange
+	// API rules that read only the request, and their outcomes (canAccess)
+	ruleShapes   map[string]ruleShape
+	ruleOutcomes map[string]bool
+	audit        []*core.Record
+	created      []pendingChange
 }
 
 // pendingChange is the change-log entry of a record created in the
@@ -43,7 +46,7 @@ type writeSession struct {
 // the others at the end (or before anything reads the index).
 type pendingChange struct {
 	col, id string
-	rec     *core.Record // as created, for the realtime fan-out
+	rec     *core.Record // for the realtime fan-out, which copies it at flush
 	scopes  []syncproto.Scope
 }
 
@@ -240,7 +243,7 @@ func insertRecordRows(tx core.App, rows []*core.Record) error {
 
 // addCreated queues the change of a record created in this session.
 func (ws *writeSession) addCreated(col, id string, r *core.Record, scopes []syncproto.Scope) {
-	ws.created = append(ws.created, pendingChange{col: col, id: id, rec: r.Fresh(), scopes: scopes})
+	ws.created = append(ws.created, pendingChange{col: col, id: id, rec: r, scopes: scopes})
 }
 
 // flushChanges writes the queued changes: their log rows, then their index

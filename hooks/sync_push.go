@@ -241,7 +241,7 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 		if err := s.saveAs(tx, auth, r); err != nil {
 			return syncproto.Result{}, err
 		}
-		if ok, err := tx.CanAccessRecord(r, info, col.CreateRule); err != nil || !ok {
+		if ok, err := canAccess(tx, r, info, col.CreateRule); err != nil || !ok {
 			return syncproto.Result{}, ruleError("forbidden", "", "You may not create this record.")
 		}
 		return applied(r)
@@ -252,7 +252,7 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 		if err != nil {
 			return syncproto.Result{}, ruleError("not_found", "record_id", "The record does not exist or is not visible to you.")
 		}
-		if ok, err := tx.CanAccessRecord(r, info, col.UpdateRule); err != nil || !ok {
+		if ok, err := canAccess(tx, r, info, col.UpdateRule); err != nil || !ok {
 			return syncproto.Result{}, ruleError("forbidden", "", "You may not update this record.")
 		}
 		apply := data
@@ -290,7 +290,7 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 			// already gone: deleting is idempotent
 			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
 		}
-		if ok, err := tx.CanAccessRecord(r, info, col.DeleteRule); err != nil || !ok {
+		if ok, err := canAccess(tx, r, info, col.DeleteRule); err != nil || !ok {
 			return syncproto.Result{}, ruleError("forbidden", "", "You may not delete this record.")
 		}
 		s.actors.Store(r, auth)
