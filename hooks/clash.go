@@ -39,7 +39,7 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 	if len(cells) == 0 && len(areas) == 0 {
 		return nil, cell, area, nil
 	}
-	if ev.Status == jurisdiction.EventCancelled {
+	if ev.Status == jurisdiction.EventCancelled || ev.Party == "" {
 		return nil, cell, area, nil
 	}
 	from, to := jurisdiction.TimeWindow(ev, params.Buffer())
@@ -59,8 +59,11 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 		From("events").
 		Where(dbx.HashExp{"election": ev.Election}).
 		AndWhere(dbx.Or(keyExp...)).
-		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND id != {:self}",
-			dbx.Params{"to": dbTime(to), "from": dbTime(from), "self": selfID})).
+		// a party's own events never clash with it (jurisdiction.Clashes):
+		// a party declaring hundreds of meetings in one city would
+		// otherwise read them all back on every declaration
+		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND id != {:self} AND party != {:party}",
+			dbx.Params{"to": dbTime(to), "from": dbTime(from), "self": selfID, "party": ev.Party})).
 		All(&rows)
 	if err != nil {
 		return nil, "", "", err

@@ -127,7 +127,10 @@ func actorOf(app core.App, auth *core.Record) *jurisdiction.Actor {
 // record (all non-empty fields on create), autodate fields excepted.
 func changedFields(r *core.Record) []string {
 	var out []string
-	orig := r.Original()
+	var orig *core.Record // a copy: made only when there is something to compare with
+	if !r.IsNew() {
+		orig = r.Original()
+	}
 	for _, f := range r.Collection().Fields {
 		name := f.GetName()
 		if name == "id" || f.Type() == core.FieldTypeAutodate || f.Type() == core.FieldTypePassword {
