@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"fmt"
+	"time"
 
 	"coprosec/internal/jurisdiction"
 
@@ -265,6 +266,7 @@ func (s *Service) syncAssignments(tx core.App, eventID string, plan jurisdiction
 	}
 	for _, p := range create {
 		r := core.NewRecord(col)
+		r.Id = sortableID(time.Now())
 		setAssignment(r, jurisdiction.Assignment{Event: eventID, Unit: p.Unit, Role: p.Role, Status: p.Status, DueAt: p.DueAt})
 		if err := saveSystem(tx, r); err != nil {
 			return false, fmt.Errorf("creating assignment of unit %s: %w", p.Unit, err)

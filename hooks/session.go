@@ -207,7 +207,7 @@ func insertRecordRows(tx core.App, rows []*core.Record) error {
 	table := make([][]any, len(rows))
 	for i, r := range rows {
 		if r.Id == "" {
-			r.Id = core.GenerateDefaultRandomId()
+			r.Id = sortableID(now.Time())
 		}
 		for _, f := range col.Fields {
 			if f.Type() == core.FieldTypeAutodate {
