@@ -35,6 +35,7 @@ type writeSession struct {
 	coverage  *jurisdiction.Coverage
 	elections map[string]*core.Record
 	known     map[string]bool // collectionId + "/" + id, seen to exist in this transaction
+	preloaded map[string]bool // ids whose existence known tells (preloadCreates)
 	// API rules that read only the request, and their outcomes (canAccess)
 	ruleShapes   map[string]ruleShape
 	ruleOutcomes map[string]bool
@@ -160,6 +161,49 @@ func (ws *writeSession) written(r *core.Record, deleted bool) {
 		return
 	}
 	ws.markKnown(r.Collection().Id, r.Id)
+}
+
+// preloadCreates reads at once which of the records that muts create
+// already exist, for recordExists.
+func (ws *writeSession) preloadCreates(tx core.App, muts []syncproto.Mutation) error {
+	byCol := map[string][]any{}
+	for _, m := range muts {
+		if m.Op == syncproto.OpCreate && m.Invalid == nil {
+			byCol[m.Collection] = append(byCol[m.Collection], m.RecordID)
+		}
+	}
+	for name, ids := range byCol {
+		col, err := tx.FindCachedCollectionByNameOrId(name)
+		if err != nil {
+			continue // refused by the mutation itself
+		}
+		var found []string
+		if err := tx.DB().Select("id").From(col.Name).Where(dbx.In("id", ids...)).Column(&found); err != nil {
+			return err
+		}
+		for _, id := range found {
+			ws.markKnown(col.Id, id)
+		}
+		if ws.preloaded == nil {
+			ws.preloaded = map[string]bool{}
+		}
+		for _, id := range ids {
+			ws.preloaded[col.Id+"/"+id.(string)] = true
+		}
+	}
+	return nil
+}
+
+// recordExists reports whether col has a record id, from the session when
+// preloadCreates read it: writeSession.written keeps it true to the
+// session's creates and deletes, and nothing else writes meanwhile.
+func recordExists(tx core.App, col *core.Collection, id string) (bool, error) {
+	if ws := sessionOf(tx); ws != nil && ws.preloaded[col.Id+"/"+id] {
+		return ws.known[col.Id+"/"+id], nil
+	}
+	var n int
+	err := tx.DB().Select("COUNT(*)").From(col.Name).Where(dbx.HashExp{"id": id}).Row(&n)
+	return n > 0, err
 }
 
 // bindSessionTracking keeps every session's caches true to its own

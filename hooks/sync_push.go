@@ -82,7 +82,7 @@ var errPushIsolate = errors.New("a mutation failed after writing")
 // are answered from _sync_mutations, read once.
 func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.Request) ([]syncproto.Result, error) {
 	var results []syncproto.Result
-	err := s.inSession(app, func(tx core.App, _ *writeSession) error {
+	err := s.inSession(app, func(tx core.App, ws *writeSession) error {
 		results = make([]syncproto.Result, 0, len(req.Mutations))
 		ids := make([]string, len(req.Mutations))
 		for i, m := range req.Mutations {
@@ -90,6 +90,9 @@ func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.R
 		}
 		seen, err := loadMutationResults(tx, auth.Id, ids)
 		if err != nil {
+			return err
+		}
+		if err := ws.preloadCreates(tx, req.Mutations); err != nil {
 			return err
 		}
 		var fresh []storedResult
@@ -226,10 +229,9 @@ func (s *Service) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (
 	switch m.Op {
 	case syncproto.OpCreate:
 		info.Method = http.MethodPost
-		var exists int
-		if err := tx.DB().Select("COUNT(*)").From(col.Name).Where(dbx.HashExp{"id": m.RecordID}).Row(&exists); err != nil {
+		if exists, err := recordExists(tx, col, m.RecordID); err != nil {
 			return syncproto.Result{}, err
-		} else if exists > 0 {
+		} else if exists {
 			return syncproto.Result{}, ruleError("already_exists", "record_id", "A record with this id already exists.")
 		}
 		r := core.NewRecord(col)

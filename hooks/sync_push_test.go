@@ -97,6 +97,12 @@ func TestSyncPushAppliesInOrder(t *testing.T) {
 	if statuses(rs) != "rejected:already_exists" {
 		t.Fatalf("duplicate create: %s", statuses(rs))
 	}
+	// and so is one created earlier in the same batch
+	rs = e.pushAs(w.orgA, "d1", mCreate("m5", "events", "clientevent0002", e.meeting(w.partyA, nil)),
+		mCreate("m6", "events", "clientevent0002", e.meeting(w.partyA, nil)))
+	if statuses(rs) != "applied,rejected:already_exists" {
+		t.Fatalf("duplicate create in one batch: %s", statuses(rs))
+	}
 }
 
 // Push refuses what REST refuses, with the same code.
