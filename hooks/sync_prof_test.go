@@ -33,6 +33,10 @@ func TestSyncProfile(t *testing.T) {
 	}
 	pprof.StopCPUProfile()
 	f.Close()
+	if mf, err := os.Create(dir + "/push.mem"); err == nil {
+		pprof.Lookup("allocs").WriteTo(mf, 0)
+		mf.Close()
+	}
 
 	seedClones(t, d.env, recID("ev", 0), 20000)
 	dtok, _ := d.director.NewAuthToken()
