@@ -69,47 +69,46 @@ func recID(prefix string, i int) string { return fmt.Sprintf("%s%0*d", prefix, 1
 // BenchmarkSyncPushVsREST creates the same events (SYNC_BENCH_CREATES,
 // default 10,000, lawful meetings in Cotonou, client ids) on two fresh
 // demo databases: by sync push in batches of 100, and one by one through
-// POST /api/collections/events/records. Rate limits are off on both.
+// POST /api/collections/events/records. Rate limits are off on both. The
+// two sides alternate batch by batch (push 100, then the same 100 over
+// REST), so a change in the machine's load while the benchmark runs
+// weighs on both alike, and both databases grow together.
 func BenchmarkSyncPushVsREST(b *testing.B) {
 	n := benchN("SYNC_BENCH_CREATES", 10000)
 	const batch = 100
 	for b.Loop() {
-		d := newDemoEnv(b)
-		tok, _ := d.org.NewAuthToken()
-		bodies := make([][]byte, 0, n/batch+1)
+		d, r := newDemoEnv(b), newDemoEnv(b)
+		pushTok, _ := d.org.NewAuthToken()
+		restTok, _ := r.org.NewAuthToken()
+		var pushDur, restDur time.Duration
 		for i := 0; i < n; i += batch {
 			var muts []map[string]any
+			rest := make([][]byte, 0, batch)
 			for j := i; j < min(i+batch, n); j++ {
 				muts = append(muts, map[string]any{"id": fmt.Sprintf("m%d", j), "collection": "events", "op": "create",
 					"record_id": recID("ev", j), "data": d.lawfulEvent(j)})
+				body := r.lawfulEvent(j)
+				body["id"] = recID("ev", j)
+				raw, _ := json.Marshal(body)
+				rest = append(rest, raw)
 			}
 			raw, _ := json.Marshal(map[string]any{"device": "bench", "mutations": muts})
-			bodies = append(bodies, raw)
-		}
-		start := time.Now()
-		for _, body := range bodies {
-			res := d.doToken("POST", "/api/sync/push", tok, body)
+
+			start := time.Now()
+			res := d.doToken("POST", "/api/sync/push", pushTok, raw)
+			pushDur += time.Since(start)
 			if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"rejected"`) {
 				b.Fatal(res)
 			}
-		}
-		pushDur := time.Since(start)
 
-		r := newDemoEnv(b)
-		tok, _ = r.org.NewAuthToken()
-		rest := make([][]byte, n)
-		for j := range rest {
-			body := r.lawfulEvent(j)
-			body["id"] = recID("ev", j)
-			rest[j], _ = json.Marshal(body)
-		}
-		start = time.Now()
-		for _, body := range rest {
-			if res := r.doToken("POST", "/api/collections/events/records", tok, body); res.Status != http.StatusOK {
-				b.Fatal(res)
+			start = time.Now()
+			for _, body := range rest {
+				if res := r.doToken("POST", "/api/collections/events/records", restTok, body); res.Status != http.StatusOK {
+					b.Fatal(res)
+				}
 			}
+			restDur += time.Since(start)
 		}
-		restDur := time.Since(start)
 		for _, x := range []*demoEnv{d, r} {
 			if c, _ := x.app.CountRecords("events"); int(c) != n {
 				b.Fatalf("%d events, want %d", c, n)

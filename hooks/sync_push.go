@@ -95,11 +95,13 @@ func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.R
 		if err := ws.preloadCreates(tx, req.Mutations); err != nil {
 			return err
 		}
+		changes := newChangeCounter(tx)
+		defer changes.close()
 		var fresh []storedResult
 		for _, m := range req.Mutations {
 			res, ok := seen[m.ID]
 			if !ok {
-				if res, err = s.mutateAlone(tx, auth, m); err != nil {
+				if res, err = s.mutateAlone(tx, changes, auth, m); err != nil {
 					return err
 				}
 				seen[m.ID] = res
@@ -115,11 +117,11 @@ func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.R
 // mutateAlone applies m inside the batch transaction. A refusal is its
 // result when m wrote nothing before it; otherwise the error is
 // errPushIsolate (or the internal error), which ends the attempt.
-func (s *Service) mutateAlone(tx core.App, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
+func (s *Service) mutateAlone(tx core.App, changes changeCounter, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
 	if m.Invalid != nil {
 		return syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}, nil
 	}
-	before, err := totalChanges(tx)
+	before, err := changes.read()
 	if err != nil {
 		return syncproto.Result{}, err
 	}
@@ -131,20 +133,29 @@ func (s *Service) mutateAlone(tx core.App, auth *core.Record, m syncproto.Mutati
 	if res.Error.Code == "internal_error" {
 		return res, err
 	}
-	if after, cerr := totalChanges(tx); cerr != nil || after != before {
+	if after, cerr := changes.read(); cerr != nil || after != before {
 		return res, errPushIsolate
 	}
 	return res, nil
 }
 
-// totalChanges is SQLite's count of rows written by the connection, which
-// in a transaction is the transaction's: equal before and after a
-// mutation, the mutation wrote nothing.
-func totalChanges(tx core.App) (int64, error) {
+// changeCounter reads SQLite's count of rows written by the connection,
+// which in a transaction is the transaction's: equal before and after a
+// mutation, the mutation wrote nothing. The statement is prepared once per
+// batch (it runs before every mutation).
+type changeCounter struct{ q *dbx.Query }
+
+func newChangeCounter(tx core.App) changeCounter {
+	return changeCounter{tx.DB().NewQuery("SELECT total_changes()").Prepare()}
+}
+
+func (c changeCounter) read() (int64, error) {
 	var n int64
-	err := tx.DB().NewQuery("SELECT total_changes()").Row(&n)
+	err := c.q.Row(&n)
 	return n, err
 }
+
+func (c changeCounter) close() { _ = c.q.Close() }
 
 func (s *Service) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
 	var res syncproto.Result
