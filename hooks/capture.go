@@ -372,19 +372,18 @@ func (s *Service) captureChange(tx core.App, r *core.Record, kind changeKind) er
 // writeChange writes one change of the record col/id whose scopes are now
 // scopes (nil when deleted). It uses one seq for the change, so that a
 // seq names exactly one record change (syncproto.PageScopes relies on it),
-// and at most four statements whatever the number of scopes. r may be nil;
-// it is then read only if something is written (the realtime fan-out
-// needs it).
+// and at most four statements whatever the number of scopes; the change
+// of a record created in the transaction is queued in the write session
+// and written with the others before commit. r may be nil; it is then
+// read only if something is written (the realtime fan-out needs it).
 func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scopes []syncproto.Scope, kind changeKind) error {
 	ws := sessionOf(tx)
 	if kind == changeCreated && ws != nil {
 		// a record created in this transaction has no index rows to
 		// read or remove: its change is written with the session's others
-		if r == nil {
-			var err error
-			if r, err = tx.FindRecordById(col, id); err != nil {
-				return err
-			}
+		r, err := recordOrFind(tx, col, id, r)
+		if err != nil {
+			return err
 		}
 		ws.addCreated(col, id, r, scopes)
 		return nil
@@ -407,11 +406,9 @@ func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scope
 		return nil
 	}
 	deleted := kind == changeDeleted
-	var err error
-	if r == nil {
-		if r, err = tx.FindRecordById(col, id); err != nil {
-			return err
-		}
+	r, err := recordOrFind(tx, col, id, r)
+	if err != nil {
+		return err
 	}
 	op := "put"
 	if deleted {
@@ -460,6 +457,14 @@ func (s *Service) writeChange(tx core.App, col, id string, r *core.Record, scope
 	}
 	s.notifyChange(tx, r, deleted, seq, scopes, toScopes(live))
 	return nil
+}
+
+// recordOrFind is r, or the record col/id when r is nil.
+func recordOrFind(tx core.App, col, id string, r *core.Record) (*core.Record, error) {
+	if r != nil {
+		return r, nil
+	}
+	return tx.FindRecordById(col, id)
 }
 
 func toScopes(ss []string) []syncproto.Scope {

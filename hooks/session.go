@@ -128,24 +128,20 @@ func unitCoverage(tx core.App) (*jurisdiction.Coverage, error) {
 // session. The record is shared: read it, never change it.
 func findElection(tx core.App, id string) (*core.Record, error) {
 	ws := sessionOf(tx)
-	if r, ok := ws.electionCache()[id]; ok {
+	if ws == nil {
+		return tx.FindRecordById("elections", id)
+	}
+	if r, ok := ws.elections[id]; ok {
 		return r, nil
 	}
 	r, err := tx.FindRecordById("elections", id)
-	if err == nil && ws != nil {
+	if err == nil {
 		if ws.elections == nil {
 			ws.elections = map[string]*core.Record{}
 		}
 		ws.elections[id] = r
 	}
 	return r, err
-}
-
-func (ws *writeSession) electionCache() map[string]*core.Record {
-	if ws == nil {
-		return nil
-	}
-	return ws.elections
 }
 
 // written forgets what a write of r may have made stale.
