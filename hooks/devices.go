@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"strings"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -14,15 +15,39 @@ type deviceUpdate struct {
 	lastError      string
 }
 
-// recordDevice keeps the device_status row of (user, device) current. It
-// is best effort: a failure here must never fail the sync itself.
-func (s *Service) recordDevice(app core.App, auth *core.Record, device string, u deviceUpdate) {
+// devicePullEvery bounds how often the pages of a long pull write their
+// device's status: each write takes SQLite's single writer, and a thousand
+// phones pulling a hundred pages each at the start of a shift would
+// otherwise queue a hundred thousand writes behind the declarations. The
+// first page, the last page of a sync (more = false) and a page after a
+// quiet spell are written.
+const devicePullEvery = 30 * time.Second
+
+// pullStatusDue reports whether a pull page of (user, device) that is not
+// the last of its sync should write the device's status.
+func (s *Service) pullStatusDue(userID, device string) bool {
+	last, ok := s.devicePulls.Load(userID + "\x00" + deviceName(device))
+	return !ok || time.Since(last.(time.Time)) >= devicePullEvery
+}
+
+// deviceName is the device name a client sent, as stored.
+func deviceName(device string) string {
 	device = strings.TrimSpace(device)
 	if device == "" {
 		device = "inconnu"
 	}
 	if len(device) > 128 {
 		device = device[:128]
+	}
+	return device
+}
+
+// recordDevice keeps the device_status row of (user, device) current. It
+// is best effort: a failure here must never fail the sync itself.
+func (s *Service) recordDevice(app core.App, auth *core.Record, device string, u deviceUpdate) {
+	device = deviceName(device)
+	if u.pulled {
+		s.devicePulls.Store(auth.Id+"\x00"+device, time.Now())
 	}
 	err := app.RunInTransaction(func(tx core.App) error {
 		r, err := tx.FindFirstRecordByFilter("device_status", "user = {:u} && device = {:d}", dbx.Params{"u": auth.Id, "d": device})

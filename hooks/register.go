@@ -36,6 +36,10 @@ type Service struct {
 	// user saving it, so that model hooks (audit) know who acted.
 	actors sync.Map // *core.Record → *core.Record
 	pokes  *poker
+
+	// devicePulls: when each device's status was last written by a pull
+	// (user id + "\x00" + device → time.Time), see pullStatusDue
+	devicePulls sync.Map
 }
 
 // Register binds every Coprosec hook, route and cron job to app.

@@ -25,9 +25,16 @@ func TestSyncDeviceStatus(t *testing.T) {
 	if st == nil || st.GetDateTime("last_pull_at").IsZero() || st.GetInt("lag") <= 0 || st.GetInt("cursor_seq") <= 0 {
 		t.Fatalf("after a partial pull: %v", st)
 	}
+	// the next page of the same sync is not written (a write per page
+	// would queue behind every declaration), the last one is
+	first := st.GetInt("cursor_seq")
+	officer.pull(2, 1)
+	if st = e.deviceStatus(w.officerCotonou, "tel-agent-1"); st.GetInt("cursor_seq") != first {
+		t.Fatalf("an intermediate page moved the status from %d to %d", first, st.GetInt("cursor_seq"))
+	}
 	officer.pull(500, 0)
 	st = e.deviceStatus(w.officerCotonou, "tel-agent-1")
-	if st.GetInt("lag") != 0 {
+	if st.GetInt("lag") != 0 || st.GetInt("cursor_seq") <= first {
 		t.Fatalf("after a full pull, lag %d", st.GetInt("lag"))
 	}
 	if !st.GetDateTime("last_push_at").IsZero() || st.GetString("last_error") != "" {

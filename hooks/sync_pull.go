@@ -55,7 +55,9 @@ func (s *Service) handlePull(e *core.RequestEvent) error {
 	if device == "" {
 		device = q.Get("device")
 	}
-	s.recordDevice(e.App, e.Auth, device, deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
+	if !resp.More || s.pullStatusDue(e.Auth.Id, device) {
+		s.recordDevice(e.App, e.Auth, device, deviceUpdate{pulled: true, cursorSeq: resp.seq, lag: resp.lag})
+	}
 	return writeJSON(e, resp.PullResponse)
 }
 
