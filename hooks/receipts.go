@@ -43,13 +43,13 @@ func (s *Service) loadKeyring(app core.App) (receipts.Keyring, error) {
 	if err != nil {
 		return kr, err
 	}
-	data, err := receipts.MarshalKeyring(kr)
+	sealed, err := sealKeyring(app, kr)
 	if err != nil {
 		return kr, err
 	}
 	// Two first requests may race: the loser keeps the winner's keys.
 	_, err = app.DB().NewQuery("INSERT INTO _params (id, value) VALUES ({:id}, {:v}) ON CONFLICT (id) DO NOTHING").
-		Bind(dbx.Params{"id": keyringParam, "v": string(data)}).Execute()
+		Bind(dbx.Params{"id": keyringParam, "v": sealed}).Execute()
 	if err != nil {
 		return kr, err
 	}
@@ -58,30 +58,6 @@ func (s *Service) loadKeyring(app core.App) (receipts.Keyring, error) {
 		err = errors.New("receipt keyring vanished after it was stored")
 	}
 	return kr, err
-}
-
-// readKeyring reads the stored keyring; found is false when there is none.
-func readKeyring(app core.App) (kr receipts.Keyring, found bool, err error) {
-	var raw sql.NullString
-	err = app.DB().NewQuery("SELECT value FROM _params WHERE id = {:id}").Bind(dbx.Params{"id": keyringParam}).Row(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return kr, false, nil
-	}
-	if err != nil {
-		return kr, false, err
-	}
-	kr, err = receipts.UnmarshalKeyring([]byte(raw.String))
-	return kr, true, err
-}
-
-func storeKeyring(app core.App, kr receipts.Keyring) error {
-	data, err := receipts.MarshalKeyring(kr)
-	if err != nil {
-		return err
-	}
-	_, err = app.DB().Update("_params", dbx.Params{"value": string(data), "updated": types.NowDateTime().String()},
-		dbx.HashExp{"id": keyringParam}).Execute()
-	return err
 }
 
 // ReceiptJWKS returns the published key set (active key first), creating
