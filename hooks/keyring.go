@@ -58,7 +58,7 @@ func openKeyring(app core.App, stored string) (kr receipts.Keyring, sealed bool,
 	}
 	key := keyringKey(app)
 	if key == "" {
-		return kr, true, errors.New("the receipt signing keys are encrypted: start the server with the --encryptionEnv variable set as when they were stored")
+		return kr, true, errors.New("the receipt signing keys are encrypted: run coprosec with --encryptionEnv naming the variable that held the key when they were stored")
 	}
 	data, err := security.Decrypt(enc, key)
 	if err != nil {
