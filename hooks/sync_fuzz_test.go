@@ -44,6 +44,15 @@ func FuzzSyncPushHTTP(f *testing.F) {
 	seed(map[string]any{"device": "d", "mutations": []any{mUpdate("m4", "assignments", "nosuchassignmen", 1<<40, map[string]any{"status": nil})}})
 	seed(map[string]any{"device": "d", "mutations": []any{mCreate("m5", "incidents", "fuzzincident001", map[string]any{"event": "fuzzevent000001", "severity": 1e300, "occurred_at": []any{}})}})
 	seed(map[string]any{"device": "d", "mutations": []any{map[string]any{"id": "m6", "collection": "itineraries", "op": "delete", "record_id": "x"}}})
+	// a batch mixing applied, refused and dependent mutations (one transaction)
+	seed(map[string]any{"device": "d", "mutations": []any{
+		mCreate("b1", "events", "fuzzbatch000001", e.meeting(w.partyA, nil)),
+		mCreate("b2", "events", "fuzzbatch000002", e.meeting(w.partyB, nil)),
+		mUpdate("b3", "events", "fuzzbatch000001", 1, map[string]any{"title": "y"}),
+		mCreate("b4", "events", "fuzzbatch000001", e.meeting(w.partyA, nil)),
+		mCreate("b5", "incidents", "fuzzbatchinc001", map[string]any{"event": "fuzzbatch000001", "kind": "other", "severity": 2, "description": "d"}),
+		mUpdate("b6", "events", "fuzzbatch000001", 2, map[string]any{"status": "cancelled"}),
+	}})
 	f.Add([]byte(`{"device":"d","mutations":[{"id":"m","collection":"events","op":"update","record_id":"r","base_version":-1,"data":{}}]}`))
 	f.Add([]byte(`{"device":"d","mutations":[{"id":"m","collection":"events","op":"update","record_id":"r","base_version":1.5}]}`))
 	f.Add([]byte(`{"device":"d","mutations":null}`))
