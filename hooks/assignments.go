@@ -10,7 +10,6 @@ func (s *Service) bindAssignments() {
 	s.app.OnRecordUpdate("assignments").BindFunc(func(e *core.RecordEvent) error {
 		return s.withTx(e, func(tx core.App) error {
 			r := e.Record
-			r.Set("version", r.Original().GetInt("version")+1)
 			becameAck := r.GetString("status") == string(jurisdiction.StatusAcknowledged) &&
 				r.Original().GetString("status") != string(jurisdiction.StatusAcknowledged)
 			if becameAck && r.GetDateTime("acknowledged_at").IsZero() {
@@ -34,9 +33,5 @@ func (s *Service) bindAssignments() {
 			}
 			return nil
 		})
-	})
-	s.app.OnRecordCreate("assignments").BindFunc(func(e *core.RecordEvent) error {
-		e.Record.Set("version", 1)
-		return e.Next()
 	})
 }

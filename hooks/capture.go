@@ -36,8 +36,8 @@ func (s *Service) bindCapture() {
 			s.app.OnRecordDelete().Bind(h)
 		}
 	}
-	// push merges field by field: keep the field versions it reads
-	s.bindFieldVersions()
+	// push merges field by field: keep the versions it reads
+	s.bindVersions()
 }
 
 // captureWrite wraps every write of a synced or audited collection in one

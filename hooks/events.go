@@ -54,9 +54,8 @@ func (s *Service) onEventSave(e *core.RecordEvent) error {
 	return s.withTx(e, func(tx core.App) error {
 		rec := e.Record
 		if isSystemWrite(e.Context) {
-			// a follow-up write by the server (clash links): count the
-			// change, nothing else to decide
-			bumpVersion(rec)
+			// a follow-up write by the server (clash links): nothing to
+			// decide (bindVersions counts the change)
 			return e.Next()
 		}
 		out, err := s.planEvent(tx, rec, isReplan(e.Context))
@@ -68,19 +67,6 @@ func (s *Service) onEventSave(e *core.RecordEvent) error {
 		}
 		return s.applyEventOutcome(tx, rec, out)
 	})
-}
-
-// bumpVersion counts a change of rec: version +1. A save that changes
-// nothing keeps the version, so devices do not pull it again. The per-field
-// versions of sync push follow in bindFieldVersions (sync_push.go).
-func bumpVersion(rec *core.Record) {
-	if rec.IsNew() {
-		rec.Set("version", 1)
-		return
-	}
-	if len(changedFields(rec)) > 0 {
-		rec.Set("version", rec.Original().GetInt("version")+1)
-	}
 }
 
 // planEvent restores the server-set fields, runs J1–J4 and J7–J10 when the
@@ -146,7 +132,6 @@ func (s *Service) planEvent(tx core.App, rec *core.Record, replan bool) (eventOu
 			return out, err
 		}
 	}
-	bumpVersion(rec)
 	return out, nil
 }
 

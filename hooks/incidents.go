@@ -19,11 +19,6 @@ func (s *Service) bindIncidents() {
 // unit of its event, or else the unit covering its location (J1/J2).
 func (s *Service) onIncidentSave(e *core.RecordEvent) error {
 	r := e.Record
-	version := 1
-	if !r.IsNew() {
-		version = r.Original().GetInt("version") + 1
-	}
-	r.Set("version", version)
 	if r.GetString("status") == "" {
 		r.Set("status", "unverified")
 	}

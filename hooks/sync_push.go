@@ -15,7 +15,6 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/hook"
 	"github.com/pocketbase/pocketbase/tools/list"
 	"github.com/pocketbase/pocketbase/tools/router"
 )
@@ -322,23 +321,6 @@ func (s *Service) saveAs(tx core.App, auth, r *core.Record) error {
 	return tx.Save(r)
 }
 
-// fieldVersions is the record version at which each field last changed.
-// Collections without per-field tracking count every field as changed at
-// the current version, so any concurrent edit of a differing value is a
-// conflict rather than a silent overwrite.
-func fieldVersions(r *core.Record) map[string]int64 {
-	fv := map[string]int64{}
-	if r.Collection().Fields.GetByName("field_versions") != nil {
-		_ = r.UnmarshalJSONField("field_versions", &fv)
-		return fv
-	}
-	v := int64(r.GetInt("version"))
-	for _, f := range r.Collection().Fields {
-		fv[f.GetName()] = v
-	}
-	return fv
-}
-
 // exportFor is the record as the REST API shows it to auth after a write
 // (the saved record itself, as PocketBase's create and update answer).
 func exportFor(auth, r *core.Record) map[string]any {
@@ -450,32 +432,4 @@ func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Resu
 
 func storeMutationResult(app core.App, userID, device, mutationID string, res syncproto.Result) error {
 	return storeMutationResults(app, userID, device, []storedResult{{mutationID: mutationID, result: res}})
-}
-
-// fieldVersionedCollections keep a hidden field_versions (the record
-// version at which each field last changed) so that push merges offline
-// edits field by field.
-var fieldVersionedCollections = []string{"events", "assignments", "incidents"}
-
-// bindFieldVersions keeps field_versions current on every write path.
-// It runs last before the write, once the other hooks have set the
-// record's fields and its version.
-func (s *Service) bindFieldVersions() {
-	h := &hook.Handler[*core.RecordEvent]{Priority: 1000, Func: func(e *core.RecordEvent) error {
-		r := e.Record
-		if r.Collection().Fields.GetByName("field_versions") == nil {
-			return e.Next()
-		}
-		fv := map[string]int64{}
-		if !r.IsNew() {
-			_ = r.Original().UnmarshalJSONField("field_versions", &fv)
-		}
-		changed := slices.DeleteFunc(changedFields(r), func(f string) bool { return f == "field_versions" || f == "version" })
-		if len(changed) > 0 || r.IsNew() {
-			r.Set("field_versions", syncproto.Bump(fv, changed, int64(r.GetInt("version"))))
-		}
-		return e.Next()
-	}}
-	s.app.OnRecordCreate(fieldVersionedCollections...).Bind(h)
-	s.app.OnRecordUpdate(fieldVersionedCollections...).Bind(h)
 }
