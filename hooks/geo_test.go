@@ -611,6 +611,29 @@ func TestGeoImportCSV(t *testing.T) {
 	}
 }
 
+// Importing the CSV after the GeoJSON keeps the centers computed from the
+// polygons (and changes nothing else), so the order of the imports does not
+// decide where an arrondissement's center is.
+func TestGeoImportCSVAfterGeoJSONKeepsPolygonCenters(t *testing.T) {
+	dir := sharedData(t)
+	e := newEnv(t)
+	var geojson, csvs []string
+	for _, l := range geoLayers {
+		geojson = append(geojson, filepath.Join(dir, l+".geojson"))
+		csvs = append(csvs, filepath.Join(dir, l+".csv"))
+	}
+	e.geoImport(geojson...)
+	before := e.geoSnapshot()
+	for _, rep := range e.geoImport(csvs...) {
+		if rep.Created != 0 || rep.Updated != 0 {
+			t.Errorf("CSV after GeoJSON: %s", rep)
+		}
+	}
+	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
+		t.Errorf("CSV after GeoJSON changed the database: %s", snapshotDiff(before, after))
+	}
+}
+
 // TestGeoImportCommand runs the real binary: `coprosec --dir=… geo import`.
 func TestGeoImportCommand(t *testing.T) {
 	data := sharedData(t)

@@ -12,6 +12,7 @@ import (
 
 	"coprosec/internal/geo"
 
+	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
 	"golang.org/x/text/runes"
@@ -73,6 +74,15 @@ func ImportBoundaries(app core.App, path string) (ImportReport, error) {
 			center, hasCenter := centers[feat.Code]
 			if len(feat.Geometry) > 0 {
 				center, hasCenter = feat.Geometry.InteriorPoint(), true
+			} else if hasCenter {
+				// a center computed from a stored polygon stands: the
+				// CSV's inner point would replace it, and importing the
+				// GeoJSON again would put it back
+				if has, err := hasBoundary(tx, feat); err != nil {
+					return err
+				} else if has {
+					hasCenter = false
+				}
 			}
 			var c *geo.Point
 			if hasCenter {
@@ -97,6 +107,14 @@ func ImportBoundaries(app core.App, path string) (ImportReport, error) {
 		return ImportReport{}, fmt.Errorf("%w: %s: %v", ErrImport, filepath.Base(path), err)
 	}
 	return report, nil
+}
+
+// hasBoundary reports whether a polygon of feat's division is stored.
+func hasBoundary(tx core.App, feat geo.Feature) (bool, error) {
+	var n int
+	err := tx.DB().Select("COUNT(*)").From("boundaries").
+		Where(dbx.HashExp{"level": feat.Level.String(), "code": feat.Code}).Row(&n)
+	return n > 0, err
 }
 
 var divisionCollection = map[geo.Level]string{
