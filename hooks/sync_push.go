@@ -51,18 +51,25 @@ func (s *Service) handlePush(e *core.RequestEvent) error {
 // batch goes on. One that failed after writing, or any internal error,
 // rolls the whole attempt back, and the batch is applied again one
 // mutation per transaction (applyMutation).
+//
+// A request of more than pushChunk mutations is applied chunk by chunk, each
+// chunk as above, so that one request holds SQLite's single writer for at
+// most about 0.1 s at a time.
 func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) syncproto.PushResponse {
 	head, _ := maxCommittedSeq(app)
-	resp := syncproto.PushResponse{}
-	var err error
-	if resp.Results, err = s.pushTogether(app, auth, req); err != nil {
-		if !errors.Is(err, errPushIsolate) {
-			app.Logger().Warn("sync push: batch applied one mutation at a time", "error", err)
+	resp := syncproto.PushResponse{Results: make([]syncproto.Result, 0, len(req.Mutations))}
+	for muts := range slices.Chunk(req.Mutations, pushChunk) {
+		results, err := s.pushTogether(app, auth, req.Device, muts)
+		if err != nil {
+			if !errors.Is(err, errPushIsolate) {
+				app.Logger().Warn("sync push: batch applied one mutation at a time", "error", err)
+			}
+			results = make([]syncproto.Result, 0, len(muts))
+			for _, m := range muts {
+				results = append(results, s.applyMutation(app, auth, req.Device, m))
+			}
 		}
-		resp.Results = make([]syncproto.Result, 0, len(req.Mutations))
-		for _, m := range req.Mutations {
-			resp.Results = append(resp.Results, s.applyMutation(app, auth, req.Device, m))
-		}
+		resp.Results = append(resp.Results, results...)
 	}
 	// The device keeps pulling from its own cursor; this one marks the
 	// log just before this push, so pulling from it never skips the
@@ -72,6 +79,10 @@ func (s *Service) Push(app core.App, auth *core.Record, req *syncproto.Request) 
 	return resp
 }
 
+// pushChunk is the number of mutations applied in one transaction (see
+// Push): about 0.1 s of event creates.
+const pushChunk = 100
+
 // errPushIsolate: a mutation of the batch failed after writing; the batch
 // is applied again one mutation per transaction.
 var errPushIsolate = errors.New("a mutation failed after writing")
@@ -79,25 +90,25 @@ var errPushIsolate = errors.New("a mutation failed after writing")
 // pushTogether applies the batch in one transaction (see Push). The
 // results of mutations seen before, of this batch's and of earlier ones,
 // are answered from _sync_mutations, read once.
-func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.Request) ([]syncproto.Result, error) {
+func (s *Service) pushTogether(app core.App, auth *core.Record, device string, muts []syncproto.Mutation) ([]syncproto.Result, error) {
 	var results []syncproto.Result
 	err := s.inSession(app, func(tx core.App, ws *writeSession) error {
-		results = make([]syncproto.Result, 0, len(req.Mutations))
-		ids := make([]string, len(req.Mutations))
-		for i, m := range req.Mutations {
+		results = make([]syncproto.Result, 0, len(muts))
+		ids := make([]string, len(muts))
+		for i, m := range muts {
 			ids[i] = m.ID
 		}
 		seen, err := loadMutationResults(tx, auth.Id, ids)
 		if err != nil {
 			return err
 		}
-		if err := ws.preloadCreates(tx, req.Mutations); err != nil {
+		if err := ws.preloadCreates(tx, muts); err != nil {
 			return err
 		}
 		changes := newChangeCounter(tx)
 		defer changes.close()
 		var fresh []storedResult
-		for _, m := range req.Mutations {
+		for _, m := range muts {
 			res, ok := seen[m.ID]
 			if !ok {
 				if res, err = s.mutateAlone(tx, changes, auth, m); err != nil {
@@ -108,7 +119,7 @@ func (s *Service) pushTogether(app core.App, auth *core.Record, req *syncproto.R
 			}
 			results = append(results, res)
 		}
-		return storeMutationResults(tx, auth.Id, req.Device, fresh)
+		return storeMutationResults(tx, auth.Id, device, fresh)
 	})
 	return results, err
 }

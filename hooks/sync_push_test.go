@@ -494,3 +494,35 @@ func TestSyncPushRefusalsKeepTheBatchTogether(t *testing.T) {
 		t.Fatalf("the unit coverage was read %d times for one batch", reads)
 	}
 }
+
+// A request larger than one transaction's chunk is applied chunk after
+// chunk, in order (a later chunk updates what an earlier one created), and
+// sending it again answers every first result and changes nothing.
+func TestSyncPushLargeRequestInChunks(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	var muts []syncMutation
+	for i := range 229 {
+		muts = append(muts, mCreate(fmt.Sprint("m", i), "events", fmt.Sprintf("chunkevent%05d", i), e.meeting(w.partyA, nil)))
+	}
+	muts = append(muts, mUpdate("m229", "events", "chunkevent00000", 1, map[string]any{"title": "Après trois lots"}))
+	first := e.pushAs(w.orgA, "d1", muts...)
+	again := e.pushAs(w.orgA, "d1", muts...)
+	if len(first) != len(muts) || len(again) != len(muts) {
+		t.Fatalf("%d and %d results for %d mutations", len(first), len(again), len(muts))
+	}
+	for i := range muts {
+		if first[i].Status != syncproto.StatusApplied || first[i].ID != muts[i]["id"] {
+			t.Fatalf("result %d: %s", i, resultString(first[i]))
+		}
+		if resultString(again[i]) != resultString(first[i]) || again[i].Record["version"] != first[i].Record["version"] {
+			t.Fatalf("result %d on the resend: %s, first %s", i, resultString(again[i]), resultString(first[i]))
+		}
+	}
+	if n, _ := e.app.CountRecords("events"); n != 229 {
+		t.Fatalf("%d events, want 229", n)
+	}
+	if ev := e.syncRecord("events", "chunkevent00000"); ev.GetString("title") != "Après trois lots" || ev.GetInt("version") != 2 {
+		t.Fatalf("the last mutation: title %q, version %d", ev.GetString("title"), ev.GetInt("version"))
+	}
+}
