@@ -39,12 +39,18 @@ func (e *env) geoImport(paths ...string) []hooks.ImportReport {
 // importBenin imports the three GeoJSON layers of ../shared/data/benin.
 func (e *env) importBenin() []hooks.ImportReport {
 	e.t.Helper()
-	dir := sharedData(e.t)
+	return e.geoImport(beninPaths(e.t, "geojson")...)
+}
+
+// beninPaths are the files of the reference layers with extension ext,
+// coarsest first.
+func beninPaths(t testing.TB, ext string) []string {
+	dir := sharedData(t)
 	var paths []string
 	for _, l := range geoLayers {
-		paths = append(paths, filepath.Join(dir, l+".geojson"))
+		paths = append(paths, filepath.Join(dir, l+"."+ext))
 	}
-	return e.geoImport(paths...)
+	return paths
 }
 
 // geoCSV reads one CSV of the reference data as maps keyed by header.
@@ -249,15 +255,22 @@ func mustFloat(t testing.TB, s string) float64 {
 func TestGeoImportIsIdempotent(t *testing.T) {
 	e := newEnv(t)
 	e.importBenin()
-	before := e.geoSnapshot()
 	time.Sleep(5 * time.Millisecond) // any rewrite would show in `updated`
-	for i, rep := range e.importBenin() {
+	e.geoImportChangesNothing("second import", beninPaths(t, "geojson")...)
+}
+
+// geoImportChangesNothing imports paths and fails unless every file finds
+// all its features unchanged and the database is as it was.
+func (e *env) geoImportChangesNothing(what string, paths ...string) {
+	e.t.Helper()
+	before := e.geoSnapshot()
+	for i, rep := range e.geoImport(paths...) {
 		if rep.Created != 0 || rep.Updated != 0 || rep.Unchanged != rep.Features {
-			t.Errorf("second import of %s: %s, want 0 created, 0 updated", geoLayers[i], rep)
+			e.t.Errorf("%s, %s: %s, want all unchanged", what, filepath.Base(paths[i]), rep)
 		}
 	}
 	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
-		t.Errorf("second import changed the database: %s", snapshotDiff(before, after))
+		e.t.Errorf("%s changed the database: %s", what, snapshotDiff(before, after))
 	}
 }
 
@@ -386,15 +399,7 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 			t.Errorf("spatial parents: %d/546 right", ok)
 		}
 		// idempotent in this layout too
-		before := e.geoSnapshot()
-		for i, rep := range e.geoImport(adm1, adm2, adm3) {
-			if rep.Created != 0 || rep.Updated != 0 {
-				t.Errorf("second import of ADM%d: %s", i+1, rep)
-			}
-		}
-		if after := e.geoSnapshot(); !sameSnapshot(before, after) {
-			t.Errorf("second geoBoundaries import changed the database: %s", snapshotDiff(before, after))
-		}
+		e.geoImportChangesNothing("second geoBoundaries import", adm1, adm2, adm3)
 	})
 
 	t.Run("over the reference layers", func(t *testing.T) {
@@ -404,15 +409,7 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 		// created, codes stay ours and good names are not degraded.
 		e := newEnv(t)
 		e.importBenin()
-		before := e.geoSnapshot()
-		for i, rep := range e.geoImport(adm1, adm2, adm3) {
-			if rep.Created != 0 || rep.Updated != 0 || rep.Unchanged != rep.Features {
-				t.Errorf("ADM%d over the reference layers: %s, want all unchanged", i+1, rep)
-			}
-		}
-		if after := e.geoSnapshot(); !sameSnapshot(before, after) {
-			t.Errorf("geoBoundaries import over identical data changed the database: %s", snapshotDiff(before, after))
-		}
+		e.geoImportChangesNothing("geoBoundaries import over the reference layers", adm1, adm2, adm3)
 		if n := e.geoCount("arrondissements", ""); n != 546 {
 			t.Errorf("%d arrondissements after the geoBoundaries import, want 546 (duplicates created)", n)
 		}
@@ -569,12 +566,8 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 }
 
 func TestGeoImportCSV(t *testing.T) {
-	dir := sharedData(t)
 	e := newEnv(t)
-	var paths []string
-	for _, l := range geoLayers {
-		paths = append(paths, filepath.Join(dir, l+".csv"))
-	}
+	paths := beninPaths(t, "csv")
 	start := time.Now()
 	reps := e.geoImport(paths...)
 	t.Logf("CSV import: %v in %v", reps, time.Since(start))
@@ -600,38 +593,16 @@ func TestGeoImportCSV(t *testing.T) {
 	if ok != 546 {
 		t.Errorf("%d/546 arrondissements imported from CSV with the right parents and inner point", ok)
 	}
-	before := e.geoSnapshot()
-	for _, rep := range e.geoImport(paths...) {
-		if rep.Created != 0 || rep.Updated != 0 {
-			t.Errorf("second CSV import: %s", rep)
-		}
-	}
-	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
-		t.Errorf("second CSV import changed the database: %s", snapshotDiff(before, after))
-	}
+	e.geoImportChangesNothing("second CSV import", paths...)
 }
 
 // Importing the CSV after the GeoJSON keeps the centers computed from the
 // polygons (and changes nothing else), so the order of the imports does not
 // decide where an arrondissement's center is.
 func TestGeoImportCSVAfterGeoJSONKeepsPolygonCenters(t *testing.T) {
-	dir := sharedData(t)
 	e := newEnv(t)
-	var geojson, csvs []string
-	for _, l := range geoLayers {
-		geojson = append(geojson, filepath.Join(dir, l+".geojson"))
-		csvs = append(csvs, filepath.Join(dir, l+".csv"))
-	}
-	e.geoImport(geojson...)
-	before := e.geoSnapshot()
-	for _, rep := range e.geoImport(csvs...) {
-		if rep.Created != 0 || rep.Updated != 0 {
-			t.Errorf("CSV after GeoJSON: %s", rep)
-		}
-	}
-	if after := e.geoSnapshot(); !sameSnapshot(before, after) {
-		t.Errorf("CSV after GeoJSON changed the database: %s", snapshotDiff(before, after))
-	}
+	e.importBenin()
+	e.geoImportChangesNothing("CSV after GeoJSON", beninPaths(t, "csv")...)
 }
 
 // TestGeoImportCommand runs the real binary: `coprosec --dir=… geo import`.
