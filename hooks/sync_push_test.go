@@ -526,3 +526,85 @@ func TestSyncPushLargeRequestInChunks(t *testing.T) {
 		t.Fatalf("the last mutation: title %q, version %d", ev.GetString("title"), ev.GetInt("version"))
 	}
 }
+
+// Push batches and REST writes running at once (the server serializes them
+// on SQLite's single writer, each in its own session) apply every create
+// once, with its assignments, audit row and change, and a director's
+// replica pulled afterwards equals what the rules show.
+func TestSyncPushConcurrentWithREST(t *testing.T) {
+	e := newEnv(t)
+	e.app.Settings().RateLimits.Enabled = false
+	w := e.world()
+	type job struct {
+		user  *core.Record
+		party *core.Record
+		name  string
+	}
+	jobs := []job{{w.orgA, w.partyA, "pa"}, {w.orgB, w.partyB, "pb"}, {w.adminA, w.partyA, "aa"}}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	var ids []string
+	for _, j := range jobs {
+		tok, _ := j.user.NewAuthToken()
+		var bodies [][]byte
+		for b := range 4 {
+			var muts []syncMutation
+			for i := range 15 {
+				id := fmt.Sprintf("conc%s%09d", j.name, b*100+i)
+				ids = append(ids, id)
+				muts = append(muts, mCreate(fmt.Sprint(id, "-m"), "events", id, e.meeting(j.party, nil)))
+			}
+			raw, _ := json.Marshal(map[string]any{"device": j.name, "mutations": muts})
+			bodies = append(bodies, raw)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, body := range bodies {
+				res := e.doToken("POST", "/api/sync/push", tok, body)
+				if res.Status != http.StatusOK || strings.Contains(string(res.Body), `"rejected"`) {
+					errs <- fmt.Sprintf("push by %s: %s", j.name, res)
+				}
+			}
+		}()
+	}
+	tok, _ := w.orgA.NewAuthToken()
+	var rest [][]byte
+	for i := range 30 {
+		id := fmt.Sprintf("concrest%07d", i)
+		ids = append(ids, id)
+		body := e.meeting(w.partyA, nil)
+		body["id"] = id
+		raw, _ := json.Marshal(body)
+		rest = append(rest, raw)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, body := range rest {
+			if res := e.doToken("POST", "/api/collections/events/records", tok, body); res.Status != http.StatusOK {
+				errs <- fmt.Sprintf("REST create: %s", res)
+			}
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	for _, id := range ids {
+		ev := e.syncRecord("events", id)
+		if n := e.syncLogCount("events", id); n != 1 {
+			t.Errorf("%s: %d changes logged", id, n)
+		}
+		if n := e.auditCount("events", id); n != 1 {
+			t.Errorf("%s: %d audit rows", id, n)
+		}
+		if as, _ := e.app.FindAllRecords("assignments", dbx.HashExp{"event": id}); len(as) == 0 || ev.GetString("lead_unit") == "" {
+			t.Errorf("%s: %d assignments, lead %q", id, len(as), ev.GetString("lead_unit"))
+		}
+	}
+	d := e.syncDevice("director", w.directorLittoral)
+	d.pull(200, 0)
+	d.checkConverged(t)
+}
