@@ -402,6 +402,34 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 		e.geoImportChangesNothing("second geoBoundaries import", adm1, adm2, adm3)
 	})
 
+	t.Run("reference layers after it", func(t *testing.T) {
+		// The official layer arriving after a geoBoundaries-only import
+		// takes over the divisions that import created (by name, a "?"
+		// standing for a lost letter, or by polygon) instead of adding
+		// all 546 a second time: same ids, our codes and names.
+		e := newEnv(t)
+		e.geoImport(adm1, adm2, adm3)
+		ids := map[string]string{} // shapeID → record id
+		for _, row := range rows {
+			r := e.byCode("arrondissements", row["gb_shape_id"])
+			ids[row["gb_shape_id"]] = r.Id
+		}
+		rep := e.geoImport(beninPaths(t, "geojson")[2])[0]
+		if rep.Created != 0 {
+			t.Errorf("our arrondissements over geoBoundaries ones: %s, want none created", rep)
+		}
+		if n, b := e.geoCount("arrondissements", ""), e.geoCount("boundaries", "level = 'arrondissement'"); n != 546 || b != 546 {
+			t.Errorf("%d arrondissements and %d polygons, want 546 of each", n, b)
+		}
+		for _, row := range rows {
+			r := e.byCode("arrondissements", row["code"])
+			if r.Id != ids[row["gb_shape_id"]] || r.GetString("name") != row["name"] {
+				t.Errorf("%s: record %s %q, want the geoBoundaries record %s named %q", row["code"], r.Id, r.GetString("name"), ids[row["gb_shape_id"]], row["name"])
+			}
+		}
+		e.geoImportChangesNothing("second import of the reference layers", beninPaths(t, "geojson")...)
+	})
+
 	t.Run("over the reference layers", func(t *testing.T) {
 		// With our layers imported, every geoBoundaries feature is the
 		// existing record of the same name (accents lost upstream as "?"

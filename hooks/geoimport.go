@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,8 +66,13 @@ func ImportBoundaries(app core.App, path string) (ImportReport, error) {
 
 	report := ImportReport{Level: layer.Level.String(), Layout: layer.Layout, Features: len(layer.Features)}
 	err = app.RunInTransaction(func(tx core.App) error {
-		if layer.Layout == "geoboundaries" {
+		switch layer.Layout {
+		case geo.LayoutGeoBoundaries:
 			if err := matchGeoBoundaries(tx, layer); err != nil {
+				return err
+			}
+		case geo.LayoutCoprosec, layoutCSV:
+			if err := adoptGeoBoundariesDivisions(tx, layer); err != nil {
 				return err
 			}
 		}
@@ -116,6 +122,9 @@ func hasBoundary(tx core.App, feat geo.Feature) (bool, error) {
 		Where(dbx.HashExp{"level": feat.Level.String(), "code": feat.Code}).Row(&n)
 	return n > 0, err
 }
+
+// layoutCSV names our CSV layout in import reports.
+const layoutCSV = "coprosec-csv"
 
 var divisionCollection = map[geo.Level]string{
 	geo.Departement:    "departements",
@@ -323,6 +332,96 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 	return nil
 }
 
+// adoptGeoBoundariesDivisions is matchGeoBoundaries the other way round:
+// our layer arriving over divisions that a geoBoundaries import created
+// (their codes are shapeIDs). A feature whose code is not stored takes
+// over the stray division under the same parent with the same name (a "?"
+// in the stray's name standing for any one letter) or whose stored polygon
+// contains the feature's interior point: the division is given our code,
+// and the import then brings our name and polygon to it. Without this, the
+// official layer would add every division a second time.
+func adoptGeoBoundariesDivisions(tx core.App, layer *geo.Layer) error {
+	collection := divisionCollection[layer.Level]
+	type division struct{ Code, Name, Parent string }
+	var existing []division
+	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[layer.Level]
+	if err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + collection + ` t`).All(&existing); err != nil {
+		return err
+	}
+	inLayer := map[string]bool{}
+	for _, f := range layer.Features {
+		inLayer[f.Code] = true
+	}
+	stored := map[string]bool{}
+	strays := map[string]division{} // code → division the layer does not name
+	for _, d := range existing {
+		stored[d.Code] = true
+		if !inLayer[d.Code] {
+			strays[d.Code] = d
+		}
+	}
+	if len(strays) == 0 {
+		return nil
+	}
+	var polygons *geo.Index // of the strays, read when needed
+	for _, f := range layer.Features {
+		if stored[f.Code] {
+			continue
+		}
+		code := ""
+		for _, d := range strays {
+			if d.Parent == f.ParentCode && (foldName(d.Name) == foldName(f.Name) || lostLetters(d.Name) && wildcardName(d.Name, f.Name)) {
+				if code != "" { // ambiguous
+					code = ""
+					break
+				}
+				code = d.Code
+			}
+		}
+		if code == "" && len(f.Geometry) > 0 {
+			if polygons == nil {
+				features, err := loadBoundaryFeatures(tx, layer.Level.String())
+				if err != nil {
+					return err
+				}
+				features = slices.DeleteFunc(features, func(b geo.Feature) bool { _, stray := strays[b.Code]; return !stray })
+				polygons = geo.NewIndex(features)
+			}
+			if b, ok := polygons.Locate(f.Geometry.InteriorPoint()); ok && strays[b.Code].Parent == f.ParentCode {
+				code = b.Code
+			}
+		}
+		if code == "" {
+			continue
+		}
+		if err := renameDivision(tx, layer.Level, code, f.Code); err != nil {
+			return err
+		}
+		delete(strays, code)
+		stored[f.Code] = true
+	}
+	return nil
+}
+
+// renameDivision gives the division of level with code from the code to,
+// and its stored polygon with it.
+func renameDivision(tx core.App, level geo.Level, from, to string) error {
+	rec, err := tx.FindFirstRecordByData(divisionCollection[level], "code", from)
+	if err != nil {
+		return err
+	}
+	rec.Set("code", to)
+	if err := tx.Save(rec); err != nil {
+		return err
+	}
+	b, err := tx.FindFirstRecordByFilter("boundaries", "level = {:l} && code = {:c}", dbx.Params{"l": level.String(), "c": from})
+	if err != nil {
+		return nil // no polygon stored
+	}
+	b.Set("code", to)
+	return tx.Save(b)
+}
+
 // lostLetters reports whether a name has letters replaced by "?" or U+FFFD.
 func lostLetters(name string) bool { return strings.ContainsAny(name, "?\uFFFD") }
 
@@ -383,7 +482,7 @@ func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
 		}
 		return ""
 	}
-	layer := &geo.Layer{Layout: "coprosec-csv"}
+	layer := &geo.Layer{Layout: layoutCSV}
 	centers := map[string]geo.Point{}
 	seen := map[string]bool{}
 	for line := 2; ; line++ {
