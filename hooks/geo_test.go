@@ -292,28 +292,18 @@ func sameSnapshot(a, b map[string]string) bool {
 // from its original properties.
 func geoBoundariesFile(t testing.TB, dir, layer, shapeType string, name, id func(props map[string]any) string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(sharedData(t), layer+".geojson"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fc map[string]any
-	if err := json.Unmarshal(raw, &fc); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fc["features"].([]any) {
-		feat := f.(map[string]any)
-		props := feat["properties"].(map[string]any)
-		iso := "None"
-		if s, ok := props["iso_3166_2"].(string); ok {
-			iso = s
+	out := editedLayer(t, layer, func(features []any) {
+		for _, f := range features {
+			feat := f.(map[string]any)
+			props := feat["properties"].(map[string]any)
+			iso := "None"
+			if s, ok := props["iso_3166_2"].(string); ok {
+				iso = s
+			}
+			feat["properties"] = map[string]any{"shapeName": name(props), "shapeID": id(props),
+				"shapeISO": iso, "shapeGroup": "BEN", "shapeType": shapeType}
 		}
-		feat["properties"] = map[string]any{"shapeName": name(props), "shapeID": id(props),
-			"shapeISO": iso, "shapeGroup": "BEN", "shapeType": shapeType}
-	}
-	out, err := json.Marshal(fc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	path := filepath.Join(dir, "geoBoundaries-BEN-"+shapeType+".geojson")
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		t.Fatal(err)
