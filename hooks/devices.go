@@ -26,9 +26,12 @@ const devicePullEvery = 30 * time.Second
 // pullStatusDue reports whether a pull page of (user, device) that is not
 // the last of its sync should write the device's status.
 func (s *Service) pullStatusDue(userID, device string) bool {
-	last, ok := s.devicePulls.Load(userID + "\x00" + deviceName(device))
+	last, ok := s.devicePulls.Load(deviceKey(userID, deviceName(device)))
 	return !ok || time.Since(last.(time.Time)) >= devicePullEvery
 }
+
+// deviceKey names (user, stored device name) in Service.devicePulls.
+func deviceKey(userID, device string) string { return userID + "\x00" + device }
 
 // deviceName is the device name a client sent, as stored.
 func deviceName(device string) string {
@@ -47,7 +50,7 @@ func deviceName(device string) string {
 func (s *Service) recordDevice(app core.App, auth *core.Record, device string, u deviceUpdate) {
 	device = deviceName(device)
 	if u.pulled {
-		s.devicePulls.Store(auth.Id+"\x00"+device, time.Now())
+		s.devicePulls.Store(deviceKey(auth.Id, device), time.Now())
 	}
 	err := app.RunInTransaction(func(tx core.App) error {
 		r, err := tx.FindFirstRecordByFilter("device_status", "user = {:u} && device = {:d}", dbx.Params{"u": auth.Id, "d": device})

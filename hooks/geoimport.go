@@ -250,7 +250,6 @@ func findByCode(tx core.App, collection string, codes ...string) (string, error)
 // lost accents), so importing them over good data must not degrade it;
 // the file brings the polygon.
 func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
-	collection := divisionCollection[layer.Level]
 	if layer.Level != geo.Departement {
 		parentLevel := geo.Departement
 		if layer.Level == geo.Arrondissement {
@@ -267,14 +266,12 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 			return err
 		}
 	}
-	type division struct{ Code, Name, Parent string }
-	var existing []division
-	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[layer.Level]
-	if err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + collection + ` t`).All(&existing); err != nil {
+	existing, err := storedDivisions(tx, layer.Level)
+	if err != nil {
 		return err
 	}
 	byName := map[string]string{}
-	byParent := map[string][]division{}
+	byParent := map[string][]storedDivision{}
 	nameOf := map[string]string{}
 	for _, e := range existing {
 		byName[e.Parent+"|"+foldName(e.Name)] = e.Code
@@ -341,11 +338,8 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 // and the import then brings our name and polygon to it. Without this, the
 // official layer would add every division a second time.
 func adoptGeoBoundariesDivisions(tx core.App, layer *geo.Layer) error {
-	collection := divisionCollection[layer.Level]
-	type division struct{ Code, Name, Parent string }
-	var existing []division
-	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[layer.Level]
-	if err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + collection + ` t`).All(&existing); err != nil {
+	existing, err := storedDivisions(tx, layer.Level)
+	if err != nil {
 		return err
 	}
 	inLayer := map[string]bool{}
@@ -353,7 +347,7 @@ func adoptGeoBoundariesDivisions(tx core.App, layer *geo.Layer) error {
 		inLayer[f.Code] = true
 	}
 	stored := map[string]bool{}
-	strays := map[string]division{} // code → division the layer does not name
+	strays := map[string]storedDivision{} // code → division the layer does not name
 	for _, d := range existing {
 		stored[d.Code] = true
 		if !inLayer[d.Code] {
@@ -420,6 +414,18 @@ func renameDivision(tx core.App, level geo.Level, from, to string) error {
 	}
 	b.Set("code", to)
 	return tx.Save(b)
+}
+
+// storedDivision is a division in the database with its parent's code.
+type storedDivision struct{ Code, Name, Parent string }
+
+// storedDivisions are the divisions of level in the database, each with
+// the code of its parent ("" for départements).
+func storedDivisions(tx core.App, level geo.Level) ([]storedDivision, error) {
+	parentCol := map[geo.Level]string{geo.Departement: "''", geo.Commune: "(SELECT code FROM departements WHERE id = t.departement)", geo.Arrondissement: "(SELECT code FROM communes WHERE id = t.commune)"}[level]
+	var out []storedDivision
+	err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + divisionCollection[level] + ` t`).All(&out)
+	return out, err
 }
 
 // lostLetters reports whether a name has letters replaced by "?" or U+FFFD.

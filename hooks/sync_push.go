@@ -7,8 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 
 	"coprosec/internal/syncproto"
 
@@ -416,19 +414,20 @@ func storeMutationResults(app core.App, userID, device string, results []storedR
 	if len(results) == 0 {
 		return nil
 	}
-	params := dbx.Params{"u": userID, "d": device}
-	values := make([]string, len(results))
+	rows := make([][2]string, len(results))
 	for i, r := range results {
 		raw, err := json.Marshal(r.result)
 		if err != nil {
 			return err
 		}
-		mi, ri := "m"+strconv.Itoa(i), "r"+strconv.Itoa(i)
-		params[mi], params[ri] = r.mutationID, string(raw)
-		values[i] = "({:u}, {:" + mi + "}, {:d}, {:" + ri + "})"
+		rows[i] = [2]string{r.mutationID, string(raw)}
 	}
+	// one statement from a JSON array, as the session's side rows
+	// (flushChanges)
 	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
-		VALUES ` + strings.Join(values, ", ") + ` ON CONFLICT (user_id, mutation_id) DO NOTHING`).Bind(params).Execute()
+		SELECT {:u}, value->>0, {:d}, value->>1 FROM json_each({:rows}) WHERE true
+		ON CONFLICT (user_id, mutation_id) DO NOTHING`).
+		Bind(dbx.Params{"u": userID, "d": device, "rows": jsonText(rows)}).Execute()
 	return err
 }
 
