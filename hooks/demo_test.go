@@ -1,9 +1,8 @@
 package hooks_test
 
 import (
+	"coprosec/hooks/demo"
 	"testing"
-
-	"coprosec/hooks"
 
 	"github.com/pocketbase/dbx"
 )
@@ -19,7 +18,7 @@ func TestDemoSeedIsOptInAndOnce(t *testing.T) {
 		t.Fatalf("without --demo: %d users", n)
 	}
 
-	logins, err := hooks.SeedDemo(e.app, testNow)
+	logins, err := demo.Seed(e.app, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +34,7 @@ func TestDemoSeedIsOptInAndOnce(t *testing.T) {
 	roles := map[string]bool{}
 	for _, l := range logins {
 		roles[l.Role] = true
-		res := e.do("POST", "/api/collections/users/auth-with-password", nil, map[string]any{"identity": l.Phone, "password": hooks.DemoPassword})
+		res := e.do("POST", "/api/collections/users/auth-with-password", nil, map[string]any{"identity": l.Phone, "password": demo.Password})
 		if res.Status != 200 {
 			t.Errorf("demo login %s: %s", l.Email, res)
 		}
@@ -45,7 +44,7 @@ func TestDemoSeedIsOptInAndOnce(t *testing.T) {
 			t.Errorf("no demo account for %s", r)
 		}
 	}
-	el, _ := e.app.FindFirstRecordByData("elections", "name", hooks.DemoElectionName)
+	el, _ := e.app.FindFirstRecordByData("elections", "name", demo.ElectionName)
 	start, end := el.GetDateTime("campaign_start").Time(), el.GetDateTime("campaign_end").Time()
 	if !el.GetBool("active") || !start.Before(testNow) || !end.After(testNow) || end.Sub(start).Hours() != 15*24 {
 		t.Fatalf("demo election %v – %v active %v", start, end, el.GetBool("active"))
@@ -57,7 +56,7 @@ func TestDemoSeedIsOptInAndOnce(t *testing.T) {
 	}
 
 	// a second start seeds nothing more
-	if _, err := hooks.SeedDemo(e.app, testNow); err != nil {
+	if _, err := demo.Seed(e.app, testNow); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := e.app.CountRecords("parties"); n != 7 {

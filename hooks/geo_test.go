@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"bytes"
+	"coprosec/hooks/geoimport"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -14,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"coprosec/hooks"
-
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -23,11 +22,11 @@ import (
 var geoLayers = []string{"departements", "communes", "arrondissements"}
 
 // geoImport imports files into e in order, failing the test on error.
-func (e *env) geoImport(paths ...string) []hooks.ImportReport {
+func (e *env) geoImport(paths ...string) []geoimport.Report {
 	e.t.Helper()
-	var out []hooks.ImportReport
+	var out []geoimport.Report
 	for _, p := range paths {
-		r, err := hooks.ImportBoundaries(e.app, p)
+		r, err := geoimport.Import(e.app, p)
 		if err != nil {
 			e.t.Fatalf("import %s: %v", p, err)
 		}
@@ -37,7 +36,7 @@ func (e *env) geoImport(paths ...string) []hooks.ImportReport {
 }
 
 // importBenin imports the three GeoJSON layers of ../shared/data/benin.
-func (e *env) importBenin() []hooks.ImportReport {
+func (e *env) importBenin() []geoimport.Report {
 	e.t.Helper()
 	return e.geoImport(beninPaths(e.t, "geojson")...)
 }
@@ -438,7 +437,7 @@ func TestGeoImportGeoBoundariesLayout(t *testing.T) {
 		e := newEnv(t)
 		e.geoImport(filepath.Join(dir, "departements.csv"), filepath.Join(dir, "communes.csv"))
 		before := e.geoSnapshot()
-		_, err := hooks.ImportBoundaries(e.app, adm3)
+		_, err := geoimport.Import(e.app, adm3)
 		if err == nil || !strings.Contains(err.Error(), "no commune polygons are imported yet") {
 			t.Errorf("ADM3 without commune polygons: %v", err)
 		}
@@ -549,11 +548,11 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := writeGeoFile(t, dir, c.file, c.content)
-			rep, err := hooks.ImportBoundaries(e.app, path)
+			rep, err := geoimport.Import(e.app, path)
 			if err == nil {
 				t.Fatalf("accepted: %s", rep)
 			}
-			if !errors.Is(err, hooks.ErrImport) {
+			if !errors.Is(err, geoimport.ErrImport) {
 				t.Errorf("error does not wrap ErrImport: %v", err)
 			}
 			for _, w := range c.want {
@@ -567,7 +566,7 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 			}
 		})
 	}
-	if _, err := hooks.ImportBoundaries(e.app, filepath.Join(dir, "missing.geojson")); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := geoimport.Import(e.app, filepath.Join(dir, "missing.geojson")); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing file: %v", err)
 	}
 
@@ -575,7 +574,7 @@ func TestGeoImportRejectsMalformedFiles(t *testing.T) {
 	// must not leave its first 299 arrondissements behind.
 	fresh := newEnv(t)
 	fresh.geoImport(filepath.Join(sharedData(t), "departements.geojson"), filepath.Join(sharedData(t), "communes.geojson"))
-	if _, err := hooks.ImportBoundaries(fresh.app, filepath.Join(dir, "arrondissements-parent.geojson")); err == nil {
+	if _, err := geoimport.Import(fresh.app, filepath.Join(dir, "arrondissements-parent.geojson")); err == nil {
 		t.Fatal("accepted a file with an unknown parent")
 	}
 	if n, b := fresh.geoCount("arrondissements", ""), fresh.geoCount("boundaries", "level = 'arrondissement'"); n != 0 || b != 0 {

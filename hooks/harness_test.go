@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	// as in production, the hooks are bound while migrations run, so the
 	// seed is in the sync change log like any other write
-	hooks.Register(app, hooks.Options{})
+	hooks.MustRegister(app, nil, hooks.Config{})
 	if err := app.RunAllMigrations(); err != nil {
 		panic(err)
 	}
@@ -57,7 +57,7 @@ var testNow = time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 type env struct {
 	t   testing.TB
 	app *tests.TestApp
-	svc *hooks.Service
+	svc *hooks.Parts
 	mux http.Handler
 	now time.Time
 	w   *world
@@ -71,7 +71,7 @@ func newEnv(t testing.TB) *env {
 	}
 	t.Cleanup(app.Cleanup)
 	e := &env{t: t, app: app, now: testNow}
-	e.svc = hooks.Register(app, hooks.Options{Now: func() time.Time { return e.now }})
+	e.svc = hooks.MustRegister(app, nil, hooks.Config{Now: func() time.Time { return e.now }})
 
 	router, err := apis.NewRouter(app)
 	if err != nil {

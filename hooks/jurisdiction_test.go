@@ -313,11 +313,11 @@ func TestOverdueLeadAssignmentsEscalate(t *testing.T) {
 		t.Fatalf("due_at %v, want declared + 12 h = %v", due, want)
 	}
 	e.now = due.Add(-time.Minute)
-	if n, err := e.svc.EscalateOverdue(e.app); err != nil || n != 0 {
+	if n, err := e.svc.Write.EscalateOverdue(e.app); err != nil || n != 0 {
 		t.Fatalf("before the deadline: %d escalated, %v", n, err)
 	}
 	e.now = due.Add(time.Minute)
-	if n, err := e.svc.EscalateOverdue(e.app); err != nil || n != 1 {
+	if n, err := e.svc.Write.EscalateOverdue(e.app); err != nil || n != 1 {
 		t.Fatalf("after the deadline: %d escalated, %v", n, err)
 	}
 	lead, _ = e.app.FindRecordById("assignments", lead.Id)
@@ -328,7 +328,7 @@ func TestOverdueLeadAssignmentsEscalate(t *testing.T) {
 	if res := e.do("PATCH", "/api/collections/assignments/records/"+lead.Id, w.commanderCotonou, map[string]any{"status": "acknowledged"}); res.Status != http.StatusOK {
 		t.Fatalf("acknowledge after escalation: %s", res)
 	}
-	if n, _ := e.svc.EscalateOverdue(e.app); n != 0 {
+	if n, _ := e.svc.Write.EscalateOverdue(e.app); n != 0 {
 		t.Fatal("an acknowledged assignment was escalated")
 	}
 }

@@ -36,11 +36,11 @@ func TestReceiptKeyringEncryptedAtRest(t *testing.T) {
 	if res := e.do("GET", "/api/receipts/jwks", nil, nil); res.Status != http.StatusInternalServerError {
 		t.Fatalf("without the key: %s", res)
 	}
-	if _, err := e.svc.ReceiptJWKS(e.app); err == nil || !strings.Contains(err.Error(), "encryptionEnv") {
+	if _, err := e.svc.Write.ReceiptJWKS(e.app); err == nil || !strings.Contains(err.Error(), "encryptionEnv") {
 		t.Fatalf("without the key, the error does not say what to do: %v", err)
 	}
 	t.Setenv("pb_test_env", "fedcba9876543210fedcba9876543210")
-	if _, err := e.svc.ReceiptJWKS(e.app); err == nil {
+	if _, err := e.svc.Write.ReceiptJWKS(e.app); err == nil {
 		t.Fatal("a wrong key opened the keyring")
 	}
 }

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"coprosec/hooks"
+	"coprosec/hooks/loadtest"
+	"coprosec/hooks/realtime"
+	"coprosec/hooks/write"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -182,7 +185,7 @@ func rtIs(topic, action, id string) func(rtMsg) bool {
 // rtSettle waits until every committed change has been fanned out and the
 // loopback connections had time to carry it.
 func rtSettle(e *env) {
-	e.svc.RealtimeIdle()
+	e.svc.Realtime.WaitIdle()
 	time.Sleep(250 * time.Millisecond)
 }
 
@@ -239,7 +242,7 @@ func TestRealtimeDeliversOnlyToViewers(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			e := newEnv(t)
 			w := e.world()
-			e.svc.SetStockRealtime(mode.stock)
+			e.svc.Realtime.SetStock(mode.stock)
 			srv := rtServer(e)
 			p := e.rtParties(srv.URL, "events/*", "assignments/*", "incidents/*")
 			expandTopic := `events/*?options={"query":{"expand":"commune,lead_unit"}}`
@@ -494,7 +497,7 @@ func rtBoundaries(e *env) {
 	} {
 		e.save("boundaries", map[string]any{"level": b.level, "code": b.code, "geometry": square(b.latS, b.latN), "source": "test"})
 	}
-	e.svc.InvalidateGeography()
+	e.svc.Write.InvalidateGeography()
 }
 
 // TestRealtimeSyncTopic: the `sync` topic pokes only the subscribers whose
@@ -673,9 +676,13 @@ func TestRealtimeLoadSmoke(t *testing.T) {
 		t.Skip("starts a server")
 	}
 	var out strings.Builder
-	res, err := hooks.RunRealtimeLoad(context.Background(), hooks.RealtimeLoadConfig{
+	res, err := loadtest.Run(context.Background(), loadtest.Config{
 		Units: 4, Officers: 3, Organizers: 2, Events: 6, Warmup: 1, Pause: 10 * time.Millisecond,
 		Modes: []string{"stock", "coprosec"}, Out: &out,
+		Bind: func(app core.App) (*write.Engine, *realtime.Hub) {
+			p := hooks.MustRegister(app, nil, hooks.Config{})
+			return p.Write, p.Realtime
+		},
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())

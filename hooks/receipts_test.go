@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"coprosec/hooks"
+	"coprosec/hooks/cli"
+	"coprosec/hooks/write"
 	"coprosec/internal/receipts"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -245,9 +247,9 @@ func rcForeign(t *testing.T, token, kid string) string {
 }
 
 // rcCLI runs `coprosec <args>` in-process on the given service.
-func rcCLI(svc *hooks.Service, args ...string) (string, error) {
+func rcCLI(app core.App, w *write.Engine, args ...string) (string, error) {
 	root := &cobra.Command{Use: "coprosec", SilenceErrors: true}
-	hooks.RegisterCommands(root, svc)
+	cli.Register(root, cli.Config{App: app, Write: w})
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(io.Discard)
@@ -796,7 +798,7 @@ func TestReceiptKeyRotation(t *testing.T) {
 	oldKid := set.Keys[0].Kid
 
 	e.now = e.now.Add(time.Hour)
-	out, err := rcCLI(e.svc, "receipts", "rotate-key")
+	out, err := rcCLI(e.app, e.svc.Write, "receipts", "rotate-key")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -825,7 +827,7 @@ func TestReceiptKeyRotation(t *testing.T) {
 	// Two months later, every receipt has expired: a new rotation drops
 	// the first key (retired long ago) and keeps the one it retires now.
 	e.now = e.now.AddDate(0, 2, 0)
-	kr, err := e.svc.RotateReceiptKey(e.app)
+	kr, err := e.svc.Write.RotateReceiptKey(e.app)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -843,11 +845,11 @@ func TestReceiptRotationKeepsKeysOfLiveReceipts(t *testing.T) {
 	ev := e.rcDeclare(nil)
 	token := e.rcAckOK(ev).GetString("token")
 	kid := rcHeader(t, token)["kid"]
-	if _, err := e.svc.RotateReceiptKey(e.app); err != nil {
+	if _, err := e.svc.Write.RotateReceiptKey(e.app); err != nil {
 		t.Fatal(err)
 	}
 	e.now = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC) // during the event, 71 days on
-	if _, err := e.svc.RotateReceiptKey(e.app); err != nil {
+	if _, err := e.svc.Write.RotateReceiptKey(e.app); err != nil {
 		t.Fatal(err)
 	}
 	set, _ := e.rcJWKS()
@@ -872,7 +874,7 @@ func TestReceiptKeysNeverExposed(t *testing.T) {
 	su := e.rcSuperuser()
 	ev := e.rcDeclare(nil)
 	e.rcAckOK(ev)
-	if _, err := e.svc.RotateReceiptKey(e.app); err != nil { // two private keys now
+	if _, err := e.svc.Write.RotateReceiptKey(e.app); err != nil { // two private keys now
 		t.Fatal(err)
 	}
 	seeds := e.rcSeeds()
@@ -951,8 +953,8 @@ func TestReceiptKeysSurviveRestartAndBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app2.ResetBootstrapState()
-	svc2 := hooks.Register(app2, hooks.Options{Now: func() time.Time { return e.now }})
-	set2, err := svc2.ReceiptJWKS(app2)
+	svc2 := hooks.MustRegister(app2, nil, hooks.Config{Now: func() time.Time { return e.now }})
+	set2, err := svc2.Write.ReceiptJWKS(app2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -972,8 +974,8 @@ func TestReceiptKeysSurviveRestartAndBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer app3.ResetBootstrapState()
-	svc3 := hooks.Register(app3, hooks.Options{Now: func() time.Time { return e.now }})
-	set3, err := svc3.ReceiptJWKS(app3)
+	svc3 := hooks.MustRegister(app3, nil, hooks.Config{Now: func() time.Time { return e.now }})
+	set3, err := svc3.Write.ReceiptJWKS(app3)
 	if err != nil || set3.Keys[0].Kid != kid {
 		t.Fatalf("restored backup has keys %v (%v), want %s", set3.Keys, err, kid)
 	}
@@ -981,7 +983,7 @@ func TestReceiptKeysSurviveRestartAndBackup(t *testing.T) {
 		t.Fatalf("receipt against the restored keys: %+v", v)
 	}
 	// and signs new receipts with the same key
-	out, err := rcCLI(svc3, "receipts", "export-jwks")
+	out, err := rcCLI(app3, svc3.Write, "receipts", "export-jwks")
 	if err != nil || !strings.Contains(out, kid) {
 		t.Fatalf("export-jwks on the restored data: %v\n%s", err, out)
 	}
@@ -1048,7 +1050,7 @@ func TestReceiptCLIVerifyOffline(t *testing.T) {
 	}
 	run := func(args ...string) (verifyResult, error) {
 		t.Helper()
-		out, err := rcCLI(other.svc, append([]string{"receipts", "verify"}, args...)...)
+		out, err := rcCLI(other.app, other.svc.Write, append([]string{"receipts", "verify"}, args...)...)
 		var v verifyResult
 		if jerr := json.Unmarshal([]byte(out), &v); jerr != nil && !(err != nil && out == "") {
 			t.Fatalf("output is not JSON: %q (%v)", out, err)
@@ -1064,17 +1066,17 @@ func TestReceiptCLIVerifyOffline(t *testing.T) {
 		t.Fatalf("@file: %+v %v", v, err)
 	}
 	v, err = run(rcTamper(t, token, "plc", "ailleurs"), "--jwks", jwksFile)
-	if !errors.Is(err, hooks.ErrReceiptInvalid) || v.Valid || v.Code != receipts.CodeBadSignature {
+	if !errors.Is(err, cli.ErrReceiptInvalid) || v.Valid || v.Code != receipts.CodeBadSignature {
 		t.Fatalf("tampered: %+v %v", v, err)
 	}
-	if v, err = run(rcForeign(t, token, ""), "--jwks", jwksFile); !errors.Is(err, hooks.ErrReceiptInvalid) || v.Code != receipts.CodeUnknownKey {
+	if v, err = run(rcForeign(t, token, ""), "--jwks", jwksFile); !errors.Is(err, cli.ErrReceiptInvalid) || v.Code != receipts.CodeUnknownKey {
 		t.Fatalf("foreign: %+v %v", v, err)
 	}
-	if v, err = run(token, "--jwks", jwksFile, "--at", "2026-03-15T00:00:00Z"); !errors.Is(err, hooks.ErrReceiptInvalid) || v.Code != receipts.CodeExpired {
+	if v, err = run(token, "--jwks", jwksFile, "--at", "2026-03-15T00:00:00Z"); !errors.Is(err, cli.ErrReceiptInvalid) || v.Code != receipts.CodeExpired {
 		t.Fatalf("expired (--at): %+v %v", v, err)
 	}
 	other.now = time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)
-	if v, err = run(token, "--jwks", jwksFile); !errors.Is(err, hooks.ErrReceiptInvalid) || v.Code != receipts.CodeExpired {
+	if v, err = run(token, "--jwks", jwksFile); !errors.Is(err, cli.ErrReceiptInvalid) || v.Code != receipts.CodeExpired {
 		t.Fatalf("expired (clock): %+v %v", v, err)
 	}
 	other.now = testNow
@@ -1088,10 +1090,10 @@ func TestReceiptCLIVerifyOffline(t *testing.T) {
 	if err := os.WriteFile(revokedFile, list.Body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if v, err = run(token, "--jwks", jwksFile, "--revoked", revokedFile); !errors.Is(err, hooks.ErrReceiptInvalid) || !v.Revoked || v.Code != receipts.CodeRevoked {
+	if v, err = run(token, "--jwks", jwksFile, "--revoked", revokedFile); !errors.Is(err, cli.ErrReceiptInvalid) || !v.Revoked || v.Code != receipts.CodeRevoked {
 		t.Fatalf("revoked: %+v %v", v, err)
 	}
-	exported, err := rcCLI(e.svc, "receipts", "export-revoked")
+	exported, err := rcCLI(e.app, e.svc.Write, "receipts", "export-revoked")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1101,12 +1103,12 @@ func TestReceiptCLIVerifyOffline(t *testing.T) {
 	}
 
 	// Rotation: a key set exported after it verifies old and new receipts.
-	if _, err := rcCLI(e.svc, "receipts", "rotate-key"); err != nil {
+	if _, err := rcCLI(e.app, e.svc.Write, "receipts", "rotate-key"); err != nil {
 		t.Fatal(err)
 	}
 	ev2 := e.rcDeclare(map[string]any{"starts_at": local(2026, 3, 15, 10, 0), "ends_at": local(2026, 3, 15, 12, 0)})
 	fresh := e.rcAckOK(ev2).GetString("token")
-	if _, err := rcCLI(e.svc, "receipts", "export-jwks", "--out", jwksFile); err != nil {
+	if _, err := rcCLI(e.app, e.svc.Write, "receipts", "export-jwks", "--out", jwksFile); err != nil {
 		t.Fatal(err)
 	}
 	if v, err = run(fresh, "--jwks", jwksFile, "--revoked", revokedFile); err != nil || !v.Valid {
@@ -1129,7 +1131,7 @@ func TestReceiptCLIVerifyOffline(t *testing.T) {
 		{token, "--jwks", jwksFile, "--at", "tomorrow"},
 		{"", "--jwks", jwksFile},
 	} {
-		if _, err := rcCLI(other.svc, append([]string{"receipts", "verify"}, args...)...); err == nil {
+		if _, err := rcCLI(other.app, other.svc.Write, append([]string{"receipts", "verify"}, args...)...); err == nil {
 			t.Fatalf("verify %v succeeded", args)
 		}
 	}
@@ -1292,7 +1294,7 @@ func TestReceiptInteropJose(t *testing.T) {
 	}
 
 	// After a rotation the published set verifies old and new receipts.
-	if _, err := e.svc.RotateReceiptKey(e.app); err != nil {
+	if _, err := e.svc.Write.RotateReceiptKey(e.app); err != nil {
 		t.Fatal(err)
 	}
 	ev2 := e.rcDeclare(map[string]any{"starts_at": local(2026, 3, 15, 10, 0), "ends_at": local(2026, 3, 15, 12, 0)})

@@ -1,73 +1,83 @@
-// Package hooks is the PocketBase glue of Coprosec: it binds every hook,
-// route, cron job and command through Register, which main.go and every test
-// app call, so that no behaviour exists that a test app lacks. The rules
-// themselves live in internal/ packages that do not import PocketBase.
+// Package hooks is the composition root of Coprosec: MustRegister binds
+// every flag, hook, route, cron job and command of the server to a
+// PocketBase app. main.go calls it and so does every test app, so no
+// behaviour exists that a test app lacks.
+//
+// The rooms it wires, one way (nothing calls back up):
+//
+//	routes   → write → (commit) → write.Feed → realtime
+//	routes   → synclog (pull)
+//	cli      → write, geoimport, loadtest
+//
+// The rules themselves live in internal/ packages, which do not import
+// PocketBase; the order of every hook is in package priority.
 package hooks
 
 import (
-	"sync"
 	"time"
 
+	"coprosec/hooks/cli"
+	"coprosec/hooks/realtime"
+	"coprosec/hooks/routes"
+	"coprosec/hooks/write"
+
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/plugins/migratecmd"
+	"github.com/spf13/cobra"
 )
 
-// Options configures Register.
-type Options struct {
-	// Demo, when it points to true at serve time, seeds the demo data once
-	// and prints the demo logins.
-	Demo *bool
+// Config configures MustRegister. Demo and PublicDir are also flags of the
+// root command (--demo, --publicDir), which override them.
+type Config struct {
+	// Demo seeds the demo election, parties, units and accounts once at
+	// serve time and prints the demo logins.
+	Demo bool
 	// PublicDir is the directory of the field app served at / (default
 	// pb_public, relative to the working directory).
-	PublicDir *string
-	// Now is the clock used by every rule (notice, deadlines, cron); tests
+	PublicDir string
+	// Now is the clock of every rule (notice, deadlines, cron); tests
 	// inject a fixed one. Defaults to time.Now.
 	Now func() time.Time
 }
 
-// Service holds what the hooks share: the app, the clock and caches.
-type Service struct {
-	app  core.App
-	opts Options
-
-	geoMu sync.RWMutex
-	geo   *geography // nil until first use; reset after a boundary import
-
-	// actors maps a record being saved by a request to the signed-in
-	// user saving it, so that model hooks (audit) know who acted.
-	actors sync.Map // *core.Record → *core.Record
-	pokes  *poker
-
-	// devicePulls: when each device's status was last written by a pull
-	// (user id + "\x00" + device → time.Time), see pullStatusDue
-	devicePulls sync.Map
+// Parts are the bound parts of one app, for Go code and tests that drive
+// them directly.
+type Parts struct {
+	Write    *write.Engine
+	Routes   *routes.Routes
+	Realtime *realtime.Hub
 }
 
-// Register binds every Coprosec hook, route and cron job to app.
-func Register(app core.App, opts Options) *Service {
-	if opts.Now == nil {
-		opts.Now = time.Now
+// MustRegister binds Coprosec to app. With a root command it also binds the
+// flags and adds the commands (PocketBase's migrate command included);
+// test apps pass nil.
+func MustRegister(app core.App, rootCmd *cobra.Command, cfg Config) *Parts {
+	c := &cfg // the flags write into it until serve reads it
+	if c.PublicDir == "" {
+		c.PublicDir = "pb_public"
 	}
-	s := &Service{app: app, opts: opts}
-	s.bindServe()
-	s.bindUsers()
-	s.bindSignInGuard()
-	s.bindReference()
-	s.bindGeography()
-	s.bindRecordValidation()
-	s.bindSessionTracking()
-	s.bindCapture()
-	s.bindPermissions()
-	s.bindEvents()
-	s.bindAssignments()
-	s.bindIncidents()
-	s.bindUnits()
-	s.bindDeadlines()
-	s.bindRealtime()
-	return s
+	if rootCmd != nil {
+		flags := rootCmd.PersistentFlags()
+		flags.BoolVar(&c.Demo, "demo", c.Demo, "serve: seed (once) the demo election, parties, units and accounts")
+		flags.StringVar(&c.PublicDir, "publicDir", c.PublicDir, "serve: the directory of the field app served at /")
+	}
+
+	w := write.Bind(app, write.Config{Now: c.Now})
+	r := routes.Bind(app, w)
+	h := realtime.Bind(app, w.Feed())
+	bindServe(app, w, c)
+
+	if rootCmd != nil {
+		// Schema changes are numbered Go migrations; the dashboard must
+		// not write migration files of its own.
+		migratecmd.MustRegister(app, rootCmd, migratecmd.Config{Automigrate: false})
+		cli.Register(rootCmd, cli.Config{App: app, Write: w, Bind: bindThrowAway})
+	}
+	return &Parts{Write: w, Routes: r, Realtime: h}
 }
 
-// Now is the service clock, in UTC.
-func (s *Service) Now() time.Time { return s.opts.Now().UTC() }
-
-// SetClock replaces the service clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.opts.Now = now }
+// bindThrowAway binds the server to the throw-away app of the load test.
+func bindThrowAway(app core.App) (*write.Engine, *realtime.Hub) {
+	p := MustRegister(app, nil, Config{})
+	return p.Write, p.Realtime
+}

@@ -2,14 +2,13 @@ package hooks_test
 
 import (
 	"context"
+	"coprosec/hooks/write"
 	stdsql "database/sql"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"coprosec/hooks"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -58,7 +57,7 @@ func TestCanAccessMatchesPocketBase(t *testing.T) {
 		rule := rc.rule
 		calls, distinct := 0, map[string]bool{}
 		queries = 0
-		err := e.svc.InSession(e.app, func(tx core.App) error {
+		err := e.svc.Write.InSession(e.app, func(tx core.App) error {
 			for range 2 {
 				for _, rec := range []*core.Record{ev1, ev2} {
 					for _, auth := range auths {
@@ -66,7 +65,7 @@ func TestCanAccessMatchesPocketBase(t *testing.T) {
 							info := &core.RequestInfo{Auth: auth, Body: body, Method: http.MethodPost, Context: core.RequestInfoContextDefault}
 							want, werr := tx.CanAccessRecord(rec, info, &rule)
 							counting = true
-							got, gerr := hooks.CanAccess(tx, rec, info, &rule)
+							got, gerr := write.CanAccess(tx, rec, info, &rule)
 							counting = false
 							calls++
 							distinct[fmt.Sprint(auth.Id, body)] = true

@@ -5,28 +5,28 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/pocketbase/pocketbase/apis"
+	"coprosec/hooks/demo"
+	"coprosec/hooks/write"
 
+	"github.com/pocketbase/pocketbase/apis"
 	"github.com/pocketbase/pocketbase/core"
 )
 
-func (s *Service) bindServe() {
-	s.app.OnServe().BindFunc(func(e *core.ServeEvent) error {
+// bindServe prepares serving: no installer account, the receipt keys of a
+// first start, the field app at /, and the demo seed when asked for.
+func bindServe(app core.App, w *write.Engine, cfg *Config) {
+	app.OnServe().BindFunc(func(e *core.ServeEvent) error {
 		// No installer superuser: admins are created with `superuser upsert`.
 		e.InstallerFunc = nil
 
-		s.bindAccountRateLimit(e)
-		s.bindJurisdictionRoutes(e)
-		s.bindReceiptRoutes(e)
-		s.bindSyncRoutes(e)
-		if _, err := s.loadKeyring(e.App); err != nil { // first start: generate the signing keys
+		if _, err := w.Keyring(e.App); err != nil { // first start: generate the signing keys
 			return fmt.Errorf("receipt keys: %w", err)
 		}
 
-		s.bindFieldApp(e)
+		bindFieldApp(e, cfg.PublicDir)
 
-		if s.opts.Demo != nil && *s.opts.Demo {
-			logins, err := SeedDemo(e.App, s.Now())
+		if cfg.Demo {
+			logins, err := demo.Seed(e.App, w.Now())
 			if err != nil {
 				return fmt.Errorf("demo seed: %w", err)
 			}
@@ -34,7 +34,7 @@ func (s *Service) bindServe() {
 			if e.Server != nil {
 				addr = e.Server.Addr
 			}
-			printDemoLogins(logins, addr)
+			demo.PrintLogins(logins, addr)
 		}
 		return e.Next()
 	})
@@ -42,11 +42,7 @@ func (s *Service) bindServe() {
 
 // bindFieldApp serves the field app (pb_public/, plain ES modules) at /,
 // gzipped for 2G.
-func (s *Service) bindFieldApp(e *core.ServeEvent) {
-	dir := "pb_public"
-	if s.opts.PublicDir != nil && *s.opts.PublicDir != "" {
-		dir = *s.opts.PublicDir
-	}
+func bindFieldApp(e *core.ServeEvent, dir string) {
 	if e.Router.HasRoute(http.MethodGet, "/{path...}") {
 		return
 	}

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"bytes"
 	"compress/gzip"
+	"coprosec/hooks/demo"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"coprosec/hooks"
 )
 
 // demoEnv is an env seeded with the demo data (89 units, 7 parties).
@@ -29,7 +28,7 @@ type demoEnv struct {
 func newDemoEnv(t testing.TB) *demoEnv {
 	t.Helper()
 	e := newEnv(t)
-	if _, err := hooks.SeedDemo(e.app, e.now); err != nil {
+	if _, err := demo.Seed(e.app, e.now); err != nil {
 		t.Fatal(err)
 	}
 	e.app.Settings().RateLimits.Enabled = false
@@ -41,7 +40,7 @@ func newDemoEnv(t testing.TB) *demoEnv {
 	if d.director, err = e.app.FindAuthRecordByEmail("users", "ddpr.littoral@demo.coprosec.bj"); err != nil {
 		t.Fatal(err)
 	}
-	el, err := e.app.FindFirstRecordByData("elections", "name", hooks.DemoElectionName)
+	el, err := e.app.FindFirstRecordByData("elections", "name", demo.ElectionName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"coprosec/hooks/synclog"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -104,7 +105,7 @@ func syncConverge(t *testing.T, seed uint64, steps int) {
 		case 2 * steps / 3:
 			// the nightly prune, early: every tombstone so far goes, and
 			// the devices that had not seen them all reset
-			if _, err := e.svc.PruneSyncTombstones(e.app, time.Now().Add(time.Hour)); err != nil {
+			if _, err := synclog.PruneTombstones(e.app, time.Now().Add(time.Hour)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"coprosec/hooks/synclog"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -257,7 +258,7 @@ func TestSyncPullPrunedTombstones(t *testing.T) {
 	}
 	e.syncDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": "Après la purge"}))
 
-	n, err := e.svc.PruneSyncTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
+	n, err := synclog.PruneTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil || n == 0 {
 		t.Fatalf("pruned %d rows (%v)", n, err)
 	}
@@ -284,7 +285,7 @@ func TestSyncPullPrunedTombstones(t *testing.T) {
 		t.Fatalf("%d events", len(fresh.replica["events"]))
 	}
 	// pruning again changes nothing for the devices
-	if _, err := e.svc.PruneSyncTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := synclog.PruneTombstones(e.app, time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	current.pull(0, 0)

@@ -37,7 +37,7 @@ func TestRelationChecksInASession(t *testing.T) {
 	for _, inSession := range []bool{false, true} {
 		run := func(fn func(tx core.App) error) error { return fn(e.app) }
 		if inSession {
-			run = func(fn func(tx core.App) error) error { return e.svc.InSession(e.app, fn) }
+			run = func(fn func(tx core.App) error) error { return e.svc.Write.InSession(e.app, fn) }
 		}
 		code := map[bool]string{false: "97", true: "98"}[inSession]
 		err := run(func(tx core.App) error {

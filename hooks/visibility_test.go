@@ -107,7 +107,7 @@ func (e *env) visWorld() *visWorld {
 	} {
 		e.save("boundaries", map[string]any{"level": b.level, "code": b.code, "geometry": visSquare(b.latS, b.latN), "source": "test"})
 	}
-	e.svc.InvalidateGeography()
+	e.svc.Write.InvalidateGeography()
 
 	post := func(collection string, as *core.Record, body map[string]any) *core.Record {
 		e.t.Helper()

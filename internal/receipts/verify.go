@@ -167,3 +167,18 @@ func decodeClaims(seg string) *Claims {
 	}
 	return &c
 }
+
+// Answer is the verification answer of POST /api/receipts/verify and of
+// `coprosec receipts verify` (DESIGN §5): every key always present.
+type Answer struct {
+	Valid   bool    `json:"valid"`
+	Revoked bool    `json:"revoked"`
+	Claims  *Claims `json:"claims"`
+	Error   string  `json:"error"`
+	Code    string  `json:"code"`
+}
+
+// Answer is r as answered to a client.
+func (r Result) Answer() Answer {
+	return Answer{Valid: r.Valid, Revoked: r.Revoked, Claims: r.Claims, Error: r.Error, Code: r.Code}
+}

@@ -1,0 +1,42 @@
+// Package priority is the order of Coprosec's hooks and middlewares, in one
+// place. PocketBase runs the handlers of one hook by ascending priority
+// (ties in binding order); its own system handlers use 99 (record
+// validation) and the middleware priorities of package apis.
+package priority
+
+import "github.com/pocketbase/pocketbase/apis"
+
+// Record write hooks (OnRecordCreate/Update/Delete and OnRecordValidate).
+const (
+	// WriteTransaction is the outermost record handler: it opens the write
+	// transaction and session, lets every rule handler run inside it, and
+	// records the change once the record and its side rows are final.
+	WriteTransaction = -100
+
+	// RecordValidation replaces PocketBase's record validation handler at
+	// the same place: after every application handler.
+	RecordValidation = 99
+
+	// FieldVersions runs last, once every handler has set the fields it
+	// sets, so the version counts the final change.
+	FieldVersions = 1000
+)
+
+// Request middlewares (Router.Bind).
+const (
+	// AccountRateLimit runs once the auth token is loaded: signed-in
+	// traffic is limited per account, never per carrier-NAT address.
+	AccountRateLimit = apis.DefaultLoadAuthTokenMiddlewarePriority + 1
+
+	// FilterGuard runs after AccountRateLimit, so a refused filter still
+	// counts against the account.
+	FilterGuard = apis.DefaultLoadAuthTokenMiddlewarePriority + 2
+)
+
+// Realtime subscribe hooks (OnRealtimeSubscribeRequest).
+const (
+	// RealtimeTopics renames the subscriptions that the fan-out serves,
+	// last before PocketBase stores them, so that every other check (the
+	// filter guard) sees the topics as the client sent them.
+	RealtimeTopics = 1000
+)

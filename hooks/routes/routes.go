@@ -1,0 +1,42 @@
+// Package routes is every HTTP route and middleware of Coprosec, the role of
+// PocketBase's apis: sync pull and push, jurisdiction resolve, receipts,
+// rate limits, the client filter guard and the request-level checks of
+// record writes. Routes parse and answer; what happens inside the write
+// transaction is the write engine's.
+package routes
+
+import (
+	"sync"
+
+	"coprosec/hooks/write"
+
+	"github.com/pocketbase/pocketbase/core"
+)
+
+// Routes serves the HTTP side of one app.
+type Routes struct {
+	app   core.App
+	write *write.Engine
+
+	// devicePulls: when each device's status was last written by a pull
+	// (see pullStatusDue)
+	devicePulls sync.Map // deviceKey → time.Time
+}
+
+// Bind binds the request hooks of app and, at serve time, its routes and
+// middlewares.
+func Bind(app core.App, w *write.Engine) *Routes {
+	s := &Routes{app: app, write: w}
+	s.bindSignInGuard()
+	s.bindRecordRequests()
+	s.bindRealtimeFilterGuard()
+	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		s.bindAccountRateLimit(se)
+		s.bindFilterGuard(se)
+		s.bindJurisdictionRoutes(se)
+		s.bindReceiptRoutes(se)
+		s.bindSyncRoutes(se)
+		return se.Next()
+	})
+	return s
+}

@@ -1,0 +1,388 @@
+package write
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"coprosec/hooks/apierr"
+	"coprosec/hooks/synclog"
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/list"
+)
+
+// Push applies the mutations of req in order, each atomically with the
+// record of its result, so that a mutation is applied exactly once even if
+// the server dies mid-batch and the phone sends the batch again.
+//
+// The batch is first applied in one transaction and write session
+// (pushTogether), which reads the unit coverage, election and related
+// records once and writes the side rows of all its mutations together. A
+// mutation refused before it wrote anything leaves nothing to undo, so the
+// batch goes on. One that failed after writing, or any internal error,
+// rolls the whole attempt back, and the batch is applied again one
+// mutation per transaction (applyMutation).
+//
+// A request of more than pushChunk mutations is applied chunk by chunk, each
+// chunk as above, so that one request holds SQLite's single writer for at
+// most about 0.1 s at a time.
+func (s *Engine) Push(app core.App, auth *core.Record, req *syncproto.Request) (syncproto.PushResponse, error) {
+	// The device keeps pulling from its own cursor; the answer's cursor
+	// marks the log just before this push, so pulling from it never skips
+	// the push's own changes. It is read first: nothing is applied when it
+	// cannot be built.
+	head, err := synclog.Head(app)
+	if err != nil {
+		return syncproto.PushResponse{}, fmt.Errorf("sync push: log head: %w", err)
+	}
+	epoch, err := synclog.Epoch(app)
+	if err != nil {
+		return syncproto.PushResponse{}, fmt.Errorf("sync push: log epoch: %w", err)
+	}
+	resp := syncproto.PushResponse{
+		Results: make([]syncproto.Result, 0, len(req.Mutations)),
+		Cursor:  syncproto.EncodeCursor(syncproto.Cursor{Seq: head, Epoch: epoch, Fingerprint: syncproto.Fingerprint(synclog.UserScopes(app, auth))}),
+	}
+	for muts := range slices.Chunk(req.Mutations, pushChunk) {
+		results, err := s.pushTogether(app, auth, req.Device, muts)
+		if err != nil {
+			if !errors.Is(err, errPushIsolate) {
+				app.Logger().Warn("sync push: batch applied one mutation at a time", "error", err)
+			}
+			results = make([]syncproto.Result, 0, len(muts))
+			for _, m := range muts {
+				results = append(results, s.applyMutation(app, auth, req.Device, m))
+			}
+		}
+		resp.Results = append(resp.Results, results...)
+	}
+	return resp, nil
+}
+
+// pushChunk is the number of mutations applied in one transaction (see
+// Push): about 0.1 s of event creates.
+const pushChunk = 100
+
+// errPushIsolate: a mutation of the batch failed after writing; the batch
+// is applied again one mutation per transaction.
+var errPushIsolate = errors.New("a mutation failed after writing")
+
+// pushTogether applies the batch in one transaction (see Push). The
+// results of mutations seen before, of this batch's and of earlier ones,
+// are answered from _sync_mutations, read once.
+func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, muts []syncproto.Mutation) ([]syncproto.Result, error) {
+	var results []syncproto.Result
+	err := s.inSession(app, func(tx core.App, ws *writeSession) error {
+		results = make([]syncproto.Result, 0, len(muts))
+		ids := make([]string, len(muts))
+		for i, m := range muts {
+			ids[i] = m.ID
+		}
+		seen, err := loadMutationResults(tx, auth.Id, ids)
+		if err != nil {
+			return err
+		}
+		if err := ws.preloadCreates(tx, muts); err != nil {
+			return err
+		}
+		changes := newChangeCounter(tx)
+		defer changes.close()
+		var fresh []storedResult
+		for _, m := range muts {
+			res, ok := seen[m.ID]
+			if !ok {
+				if res, err = s.mutateAlone(tx, changes, auth, m); err != nil {
+					return err
+				}
+				seen[m.ID] = res
+				fresh = append(fresh, storedResult{mutationID: m.ID, result: res})
+			}
+			results = append(results, res)
+		}
+		return storeMutationResults(tx, auth.Id, device, fresh)
+	})
+	return results, err
+}
+
+// mutateAlone applies m inside the batch transaction. A refusal is its
+// result when m wrote nothing before it; otherwise the error is
+// errPushIsolate (or the internal error), which ends the attempt.
+func (s *Engine) mutateAlone(tx core.App, changes changeCounter, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
+	if m.Invalid != nil {
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}, nil
+	}
+	before, err := changes.read()
+	if err != nil {
+		return syncproto.Result{}, err
+	}
+	res, err := s.mutate(tx, auth, m)
+	if err == nil {
+		return res, nil
+	}
+	res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: apierr.ToSync(err)}
+	if res.Error.Code == apierr.CodeInternal {
+		return res, err
+	}
+	if after, cerr := changes.read(); cerr != nil || after != before {
+		return res, errPushIsolate
+	}
+	return res, nil
+}
+
+// changeCounter reads SQLite's count of rows written by the connection,
+// which in a transaction is the transaction's: equal before and after a
+// mutation, the mutation wrote nothing. The statement is prepared once per
+// batch (it runs before every mutation).
+type changeCounter struct{ q *dbx.Query }
+
+func newChangeCounter(tx core.App) changeCounter {
+	return changeCounter{tx.DB().NewQuery("SELECT total_changes()").Prepare()}
+}
+
+func (c changeCounter) read() (int64, error) {
+	var n int64
+	err := c.q.Row(&n)
+	return n, err
+}
+
+func (c changeCounter) close() { _ = c.q.Close() }
+
+func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
+	var res syncproto.Result
+	err := s.inSession(app, func(tx core.App, _ *writeSession) error {
+		// Checked in the mutation's transaction, which holds the write
+		// lock once it writes: the same batch may be running in another
+		// request (a retry sent while the first attempt still runs).
+		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
+			res = prior
+			return nil
+		}
+		if m.Invalid != nil {
+			res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: m.Invalid}
+		} else {
+			var err error
+			if res, err = s.mutate(tx, auth, m); err != nil {
+				return err
+			}
+		}
+		// The result is stored in the mutation's own transaction: it is
+		// applied and remembered together, or neither.
+		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+	})
+	if err == nil {
+		return res
+	}
+	res = syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: apierr.ToSync(err)}
+	if res.Error.Code == apierr.CodeInternal {
+		app.Logger().Error("sync push: applying a mutation", "mutation", m.ID, "error", err)
+		return res // transient: nothing stored, the device retries it
+	}
+	// A refusal is final: remember it so that a retry answers the same,
+	// unless a concurrent attempt stored a result first.
+	serr := app.RunInTransaction(func(tx core.App) error {
+		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
+			res = prior
+			return nil
+		}
+		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+	})
+	if serr != nil {
+		app.Logger().Error("sync push: storing a rejection", "error", serr)
+	}
+	return res
+}
+
+// clientDataSkip are fields a client replica carries but never writes.
+var clientDataSkip = map[string]bool{"id": true, "created": true, "updated": true, "version": true}
+
+// clientData keeps the fields of data a client may send, as the REST API
+// reads a request body: fields of the collection only (replica extras
+// such as collectionId or expand are ignored) and never hidden fields,
+// which only superusers write.
+func clientData(col *core.Collection, data map[string]any) map[string]any {
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		f := col.Fields.GetByName(k)
+		if f == nil || f.GetHidden() || clientDataSkip[k] {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// mutate applies one mutation through the same rules as REST: the API
+// rule of the collection, the J12 field checks and every model hook.
+func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (syncproto.Result, error) {
+	col, err := tx.FindCachedCollectionByNameOrId(m.Collection)
+	if err != nil {
+		return syncproto.Result{}, err
+	}
+	data := clientData(col, m.Data)
+	if err := CheckBodyTypes(col, data); err != nil {
+		return syncproto.Result{}, err
+	}
+	info := &core.RequestInfo{Auth: auth, Body: data, Context: core.RequestInfoContextDefault}
+	applied := func(r *core.Record) (syncproto.Result, error) {
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied, Record: exportFor(auth, r)}, nil
+	}
+
+	switch m.Op {
+	case syncproto.OpCreate:
+		info.Method = http.MethodPost
+		if exists, err := recordExists(tx, col, m.RecordID); err != nil {
+			return syncproto.Result{}, err
+		} else if exists {
+			return syncproto.Result{}, apierr.Rule("already_exists", "record_id", "A record with this id already exists.")
+		}
+		r := core.NewRecord(col)
+		r.Id = m.RecordID
+		r.Load(data)
+		if err := s.AuthorizeWrite(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if err := s.saveAs(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if ok, err := CanAccess(tx, r, info, col.CreateRule); err != nil || !ok {
+			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not create this record.")
+		}
+		return applied(r)
+
+	case syncproto.OpUpdate:
+		info.Method = http.MethodPatch
+		r, err := tx.FindRecordById(col, m.RecordID)
+		if err != nil {
+			return syncproto.Result{}, apierr.Rule("not_found", "record_id", "The record does not exist or is not visible to you.")
+		}
+		if ok, err := CanAccess(tx, r, info, col.UpdateRule); err != nil || !ok {
+			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not update this record.")
+		}
+		apply := data
+		if m.BaseVersion != nil && col.Fields.GetByName("version") != nil {
+			var conflicts []string
+			apply, conflicts, err = syncproto.Merge(r.FieldsData(), fieldVersions(r), int64(r.GetInt("version")), *m.BaseVersion, data)
+			if err != nil {
+				return syncproto.Result{}, apierr.Rule("invalid_base_version", "base_version", err.Error())
+			}
+			if len(conflicts) > 0 {
+				fields := map[string]any{}
+				for _, f := range conflicts {
+					fields[f] = r.Get(f)
+				}
+				return syncproto.Result{ID: m.ID, Status: syncproto.StatusConflict, Record: exportFor(auth, r),
+					Error: &syncproto.Error{Code: "conflict", Message: "Changed on the server since your version: " + fmt.Sprint(conflicts), Fields: fields}}, nil
+			}
+		}
+		if len(apply) == 0 {
+			return applied(r)
+		}
+		r.Load(apply)
+		if err := s.AuthorizeWrite(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		if err := s.saveAs(tx, auth, r); err != nil {
+			return syncproto.Result{}, err
+		}
+		return applied(r)
+
+	default: // delete
+		info.Method = http.MethodDelete
+		r, err := tx.FindRecordById(col, m.RecordID)
+		if err != nil {
+			// already gone: deleting is idempotent
+			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
+		}
+		if ok, err := CanAccess(tx, r, info, col.DeleteRule); err != nil || !ok {
+			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not delete this record.")
+		}
+		defer s.Acting(r, auth)()
+		if err := tx.Delete(r); err != nil {
+			return syncproto.Result{}, err
+		}
+		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
+	}
+}
+
+// saveAs saves r on behalf of auth, so that the audit names the actor.
+func (s *Engine) saveAs(tx core.App, auth, r *core.Record) error {
+	defer s.Acting(r, auth)()
+	return tx.Save(r)
+}
+
+// exportFor is the record as the REST API shows it to auth after a write
+// (the saved record itself, as PocketBase's create and update answer).
+func exportFor(auth, r *core.Record) map[string]any {
+	if r.Collection().IsAuth() && r.Id == auth.Id {
+		r.IgnoreEmailVisibility(true)
+	}
+	return r.PublicExport()
+}
+
+// storedResult is the result of a mutation, to be stored.
+type storedResult struct {
+	mutationID string
+	result     syncproto.Result
+}
+
+// loadMutationResults are the stored results of the mutations ids of
+// userID, by mutation id.
+func loadMutationResults(app core.App, userID string, ids []string) (map[string]syncproto.Result, error) {
+	out := make(map[string]syncproto.Result, len(ids))
+	var rows []struct {
+		ID     string `db:"mutation_id"`
+		Result string `db:"result"`
+	}
+	err := app.DB().Select("mutation_id", "result").From("_sync_mutations").
+		Where(dbx.HashExp{"user_id": userID}).AndWhere(dbx.In("mutation_id", list.ToInterfaceSlice(ids)...)).All(&rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		var res syncproto.Result
+		if json.Unmarshal([]byte(r.Result), &res) == nil {
+			out[r.ID] = res
+		}
+	}
+	return out, nil
+}
+
+// storeMutationResults stores the results of a batch in one statement.
+func storeMutationResults(app core.App, userID, device string, results []storedResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	rows := make([][2]string, len(results))
+	for i, r := range results {
+		raw, err := json.Marshal(r.result)
+		if err != nil {
+			return err
+		}
+		rows[i] = [2]string{r.mutationID, string(raw)}
+	}
+	// one statement from a JSON array, as the session's side rows
+	// (flushChanges)
+	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
+		SELECT {:u}, value->>0, {:d}, value->>1 FROM json_each({:rows}) WHERE true
+		ON CONFLICT (user_id, mutation_id) DO NOTHING`).
+		Bind(dbx.Params{"u": userID, "d": device, "rows": jsonText(rows)}).Execute()
+	return err
+}
+
+func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Result, bool) {
+	results, err := loadMutationResults(app, userID, []string{mutationID})
+	if err != nil {
+		app.Logger().Error("sync push: reading a prior result", "error", err)
+	}
+	res, ok := results[mutationID]
+	return res, ok
+}
+
+func storeMutationResult(app core.App, userID, device, mutationID string, res syncproto.Result) error {
+	return storeMutationResults(app, userID, device, []storedResult{{mutationID: mutationID, result: res}})
+}

@@ -1,0 +1,63 @@
+package write
+
+import (
+	"slices"
+
+	"coprosec/hooks/priority"
+	"coprosec/internal/syncproto"
+
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/hook"
+)
+
+// versionedCollections carry a version (+1 for every save that changes
+// something) and a hidden field_versions (the version at which each field
+// last changed), so that sync push merges offline edits field by field
+// (DESIGN §5).
+var versionedCollections = []string{"events", "assignments", "incidents"}
+
+// bindVersions keeps version and field_versions current on every write
+// path, in one place and with one rule: a new record is version 1; a save
+// that changes a field adds one; a save that changes nothing keeps the
+// version, so devices do not pull the record again. It runs last before
+// the write, once the other hooks have set the record's fields; a version
+// sent by a client is never kept.
+func (s *Engine) bindVersions() {
+	h := &hook.Handler[*core.RecordEvent]{Priority: priority.FieldVersions, Func: func(e *core.RecordEvent) error {
+		r := e.Record
+		changed := slices.DeleteFunc(changedFields(r), func(f string) bool { return f == "field_versions" || f == "version" })
+		fv := map[string]int64{}
+		switch {
+		case r.IsNew():
+			r.Set("version", 1)
+		case len(changed) > 0:
+			r.Set("version", r.Original().GetInt("version")+1)
+			_ = r.Original().UnmarshalJSONField("field_versions", &fv)
+		default:
+			r.Set("version", r.Original().GetInt("version"))
+			r.Set("field_versions", r.Original().Get("field_versions"))
+			return e.Next()
+		}
+		r.Set("field_versions", syncproto.Bump(fv, changed, int64(r.GetInt("version"))))
+		return e.Next()
+	}}
+	s.app.OnRecordCreate(versionedCollections...).Bind(h)
+	s.app.OnRecordUpdate(versionedCollections...).Bind(h)
+}
+
+// fieldVersions is the record version at which each field last changed.
+// Collections without per-field tracking count every field as changed at
+// the current version, so any concurrent edit of a differing value is a
+// conflict rather than a silent overwrite.
+func fieldVersions(r *core.Record) map[string]int64 {
+	fv := map[string]int64{}
+	if r.Collection().Fields.GetByName("field_versions") != nil {
+		_ = r.UnmarshalJSONField("field_versions", &fv)
+		return fv
+	}
+	v := int64(r.GetInt("version"))
+	for _, f := range r.Collection().Fields {
+		fv[f.GetName()] = v
+	}
+	return fv
+}
