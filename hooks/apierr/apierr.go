@@ -55,6 +55,14 @@ func FromRule(err error) error {
 	return err
 }
 
+// Codes answered at the edge.
+const (
+	CodeRateLimited          = "rate_limited"            // 429: too many requests for one account
+	CodeTooManyFailedSignins = "too_many_failed_signins" // 429: sign-in failures
+	CodeReceiptUnavailable   = "receipt_unavailable"     // 503: no receipt could be signed now
+	CodePrivateTable         = "private_table"           // a view over _params
+)
+
 // CodeInternal is the sync error of a mutation the server could not apply
 // for a reason of its own: the phone sends it again later.
 const CodeInternal = "internal_error"
@@ -68,7 +76,7 @@ func ToSync(err error) *syncproto.Error {
 	}
 	var apiErr *router.ApiError
 	if errors.As(err, &apiErr) && apiErr.Status < 500 {
-		out := &syncproto.Error{Code: "rejected", Message: apiErr.Message, Fields: apiErr.Data}
+		out := &syncproto.Error{Code: syncproto.CodeRejected, Message: apiErr.Message, Fields: apiErr.Data}
 		if c, ok := apiErr.Data["code"].(string); ok {
 			out.Code = c
 			if msg, ok := apiErr.Data["message"].(string); ok {
@@ -88,12 +96,12 @@ func ToSync(err error) *syncproto.Error {
 	var verrs validation.Errors
 	if errors.As(err, &verrs) {
 		fields := map[string]any{}
-		out := &syncproto.Error{Code: "validation_failed", Message: verrs.Error(), Fields: fields}
+		out := &syncproto.Error{Code: syncproto.CodeValidationFailed, Message: verrs.Error(), Fields: fields}
 		for _, k := range slices.Sorted(maps.Keys(verrs)) {
 			v := verrs[k]
 			fields[k] = v.Error()
 			var ve validation.Error
-			if errors.As(v, &ve) && out.Code == "validation_failed" {
+			if errors.As(v, &ve) && out.Code == syncproto.CodeValidationFailed {
 				out.Code = ve.Code()
 			}
 		}

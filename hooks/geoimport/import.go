@@ -3,10 +3,8 @@
 package geoimport
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,14 +14,9 @@ import (
 	"coprosec/hooks/write"
 	"coprosec/internal/geo"
 
-	"unicode"
-
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/types"
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 )
 
 // Report counts what a boundary import did.
@@ -60,7 +53,7 @@ func Import(app core.App, path string) (Report, error) {
 	var centers map[string]geo.Point // inner points given by a CSV
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		layer, centers, err = readDivisionsCSV(f)
+		layer, centers, err = geo.ReadDivisionsCSV(f)
 	default:
 		layer, err = geo.ReadGeoJSON(f)
 	}
@@ -75,7 +68,7 @@ func Import(app core.App, path string) (Report, error) {
 			if err := matchGeoBoundaries(tx, layer); err != nil {
 				return err
 			}
-		case geo.LayoutCoprosec, layoutCSV:
+		case geo.LayoutCoprosec, geo.LayoutCSV:
 			if err := adoptGeoBoundariesDivisions(tx, layer); err != nil {
 				return err
 			}
@@ -126,9 +119,6 @@ func hasBoundary(tx core.App, feat geo.Feature) (bool, error) {
 		Where(dbx.HashExp{"level": feat.Level.String(), "code": feat.Code}).Row(&n)
 	return n > 0, err
 }
-
-// layoutCSV names our CSV layout in import reports.
-const layoutCSV = "coprosec-csv"
 
 var divisionCollection = map[geo.Level]string{
 	geo.Departement:    "departements",
@@ -278,7 +268,7 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 	byParent := map[string][]storedDivision{}
 	nameOf := map[string]string{}
 	for _, e := range existing {
-		byName[e.Parent+"|"+foldName(e.Name)] = e.Code
+		byName[e.Parent+"|"+geo.FoldName(e.Name)] = e.Code
 		byParent[e.Parent] = append(byParent[e.Parent], e)
 		nameOf[e.Code] = e.Name
 	}
@@ -286,7 +276,7 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 	var pending []*geo.Feature
 	for i := range layer.Features {
 		f := &layer.Features[i]
-		if code, ok := byName[f.ParentCode+"|"+foldName(f.Name)]; ok && !claimed[code] {
+		if code, ok := byName[f.ParentCode+"|"+geo.FoldName(f.Name)]; ok && !claimed[code] {
 			f.Code, f.Name, claimed[code] = code, nameOf[code], true
 		} else {
 			pending = append(pending, f)
@@ -295,9 +285,9 @@ func matchGeoBoundaries(tx core.App, layer *geo.Layer) error {
 	var stored *geo.Index // polygons of this level, read when needed
 	for _, f := range pending {
 		code := ""
-		if lostLetters(f.Name) {
+		if geo.LostLetters(f.Name) {
 			for _, e := range byParent[f.ParentCode] {
-				if !claimed[e.Code] && wildcardName(f.Name, e.Name) {
+				if !claimed[e.Code] && geo.WildcardName(f.Name, e.Name) {
 					if code != "" { // ambiguous
 						code = ""
 						break
@@ -368,7 +358,7 @@ func adoptGeoBoundariesDivisions(tx core.App, layer *geo.Layer) error {
 		}
 		code := ""
 		for _, d := range strays {
-			if d.Parent == f.ParentCode && (foldName(d.Name) == foldName(f.Name) || lostLetters(d.Name) && wildcardName(d.Name, f.Name)) {
+			if d.Parent == f.ParentCode && (geo.FoldName(d.Name) == geo.FoldName(f.Name) || geo.LostLetters(d.Name) && geo.WildcardName(d.Name, f.Name)) {
 				if code != "" { // ambiguous
 					code = ""
 					break
@@ -430,122 +420,4 @@ func storedDivisions(tx core.App, level geo.Level) ([]storedDivision, error) {
 	var out []storedDivision
 	err := tx.DB().NewQuery(`SELECT code, name, ` + parentCol + ` AS parent FROM ` + divisionCollection[level] + ` t`).All(&out)
 	return out, err
-}
-
-// lostLetters reports whether a name has letters replaced by "?" or U+FFFD.
-func lostLetters(name string) bool { return strings.ContainsAny(name, "?\uFFFD") }
-
-// wildcardName compares a name with lost letters to a stored one: equal
-// once folded, where each "?" or U+FFFD stands for any one letter.
-func wildcardName(lossy, name string) bool {
-	a, b := []rune(foldName(lossy)), []rune(foldName(name))
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] && a[i] != '?' && a[i] != '\uFFFD' {
-			return false
-		}
-	}
-	return true
-}
-
-// foldName compares names across sources: "Sèmè-Kpodji" = "SEME KPODJI".
-func foldName(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, _ := transform.String(t, s)
-	out = strings.ToLower(out)
-	out = strings.NewReplacer("-", " ", "'", " ", "’", " ").Replace(out)
-	return strings.Join(strings.Fields(out), " ")
-}
-
-// errMalformedCSV is wrapped by every error of readDivisionsCSV; it is a
-// geo.ErrMalformed whose message does not speak of GeoJSON.
-var errMalformedCSV = &malformedCSV{}
-
-type malformedCSV struct{}
-
-func (*malformedCSV) Error() string        { return "malformed CSV" }
-func (*malformedCSV) Is(target error) bool { return target == geo.ErrMalformed }
-
-// readDivisionsCSV reads departements.csv, communes.csv or
-// arrondissements.csv of our layout: codes, names, parents and an inner
-// point, without polygons.
-func readDivisionsCSV(r io.Reader) (*geo.Layer, map[string]geo.Point, error) {
-	cr := csv.NewReader(io.LimitReader(r, 16<<20))
-	header, err := cr.Read()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: reading CSV header: %v", errMalformedCSV, err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.TrimSpace(h)] = i
-	}
-	for _, need := range []string{"code", "name"} {
-		if _, ok := col[need]; !ok {
-			return nil, nil, fmt.Errorf("%w: CSV has no %q column (want code,name[,parent_code,departement_code,iso_3166_2,inner_lat,inner_lon])", errMalformedCSV, need)
-		}
-	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
-	layer := &geo.Layer{Layout: layoutCSV}
-	centers := map[string]geo.Point{}
-	seen := map[string]bool{}
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: line %d: %v", errMalformedCSV, line, err)
-		}
-		f := geo.Feature{Code: get(rec, "code"), Name: get(rec, "name"), ParentCode: get(rec, "parent_code"),
-			DepartementCode: get(rec, "departement_code"), ISO: get(rec, "iso_3166_2")}
-		if f.Code == "" || f.Name == "" {
-			return nil, nil, fmt.Errorf("%w: line %d: empty code or name", errMalformedCSV, line)
-		}
-		if seen[f.Code] {
-			return nil, nil, fmt.Errorf("%w: line %d: duplicate code %q", errMalformedCSV, line, f.Code)
-		}
-		seen[f.Code] = true
-		switch {
-		case strings.Contains(f.Code, "-"):
-			f.Level = geo.Arrondissement
-		case len(f.Code) == 6:
-			f.Level = geo.Commune
-		case len(f.Code) == 4:
-			f.Level, f.DepartementCode, f.ParentCode = geo.Departement, f.Code, ""
-		default:
-			return nil, nil, fmt.Errorf("%w: line %d: code %q is not a département (BJ01), commune (BJ0101) or arrondissement (BJ0101-01) code", errMalformedCSV, line, f.Code)
-		}
-		if f.Level == geo.Commune && f.DepartementCode == "" {
-			f.DepartementCode = f.ParentCode
-		}
-		if layer.Level == 0 && len(layer.Features) == 0 {
-			layer.Level = f.Level
-		} else if f.Level != layer.Level {
-			return nil, nil, fmt.Errorf("%w: line %d: mixed levels (%v and %v) in one file", errMalformedCSV, line, layer.Level, f.Level)
-		}
-		if f.Level != geo.Departement && f.ParentCode == "" {
-			return nil, nil, fmt.Errorf("%w: line %d: %v %q has no parent_code", errMalformedCSV, line, f.Level, f.Code)
-		}
-		if lat, lon := get(rec, "inner_lat"), get(rec, "inner_lon"); lat != "" && lon != "" {
-			la, err1 := strconv.ParseFloat(lat, 64)
-			lo, err2 := strconv.ParseFloat(lon, 64)
-			p := geo.Point{Lat: la, Lon: lo}
-			if err1 != nil || err2 != nil || !p.Valid() {
-				return nil, nil, fmt.Errorf("%w: line %d: bad inner_lat/inner_lon %q,%q", errMalformedCSV, line, lat, lon)
-			}
-			centers[f.Code] = p
-		}
-		layer.Features = append(layer.Features, f)
-	}
-	if len(layer.Features) == 0 {
-		return nil, nil, fmt.Errorf("%w: the CSV has no rows", errMalformedCSV)
-	}
-	return layer, centers, nil
 }

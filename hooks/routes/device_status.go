@@ -6,6 +6,8 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/security"
+	"github.com/pocketbase/pocketbase/tools/types"
 )
 
 // deviceUpdate is what one pull or push tells about a device.
@@ -45,42 +47,42 @@ func deviceName(device string) string {
 	return device
 }
 
-// recordDevice keeps the device_status row of (user, device) current. It
-// is best effort: a failure here must never fail the sync itself.
+// recordDevice writes what one pull page or push tells of a device, by one
+// upsert of its device_status row: the row is the server's own bookkeeping
+// (no rules, no change log, no audit), so it does not go through a record
+// save and its hooks. A failure is logged, never the exchange's.
 func (s *Routes) recordDevice(app core.App, auth *core.Record, device string, u deviceUpdate) {
 	device = deviceName(device)
 	if u.pulled {
 		s.devicePulls.Store(deviceKey(auth.Id, device), time.Now())
 	}
-	err := app.RunInTransaction(func(tx core.App) error {
-		r, err := tx.FindFirstRecordByFilter("device_status", "user = {:u} && device = {:d}", dbx.Params{"u": auth.Id, "d": device})
-		if err != nil {
-			col, cerr := tx.FindCachedCollectionByNameOrId("device_status")
-			if cerr != nil {
-				return cerr
-			}
-			r = core.NewRecord(col)
-			r.Set("user", auth.Id)
-			r.Set("device", device)
+	now := types.NowDateTime().String()
+	if r := []rune(u.lastError); len(r) > 500 {
+		u.lastError = string(r[:500])
+	}
+	when := func(set bool) string {
+		if set {
+			return now
 		}
-		now := s.write.Now()
-		if u.pulled {
-			r.Set("last_pull_at", now)
-			r.Set("cursor_seq", u.cursorSeq)
-			r.Set("lag", u.lag)
-		}
-		if u.pushed {
-			r.Set("last_push_at", now)
-		}
-		if u.lastError != "" {
-			if len(u.lastError) > 500 {
-				u.lastError = u.lastError[:500]
-			}
-			r.Set("last_error", u.lastError)
-			r.Set("last_error_at", now)
-		}
-		return tx.Save(r)
-	})
+		return ""
+	}
+	_, err := app.DB().NewQuery(`INSERT INTO device_status
+			(id, user, device, last_pull_at, cursor_seq, lag, last_push_at, last_error, last_error_at, created, updated)
+		VALUES ({:id}, {:user}, {:device}, {:pullAt}, {:seq}, {:lag}, {:pushAt}, {:err}, {:errAt}, {:now}, {:now})
+		ON CONFLICT (user, device) DO UPDATE SET
+			last_pull_at = CASE WHEN {:pulled} THEN excluded.last_pull_at ELSE last_pull_at END,
+			cursor_seq = CASE WHEN {:pulled} THEN excluded.cursor_seq ELSE cursor_seq END,
+			lag = CASE WHEN {:pulled} THEN excluded.lag ELSE lag END,
+			last_push_at = CASE WHEN {:pushed} THEN excluded.last_push_at ELSE last_push_at END,
+			last_error = CASE WHEN {:failed} THEN excluded.last_error ELSE last_error END,
+			last_error_at = CASE WHEN {:failed} THEN excluded.last_error_at ELSE last_error_at END,
+			updated = excluded.updated`).
+		Bind(dbx.Params{
+			"id": security.RandomStringWithAlphabet(core.DefaultIdLength, core.DefaultIdAlphabet), "user": auth.Id, "device": device,
+			"pullAt": when(u.pulled), "seq": u.cursorSeq, "lag": u.lag, "pushAt": when(u.pushed),
+			"err": u.lastError, "errAt": when(u.lastError != ""), "now": now,
+			"pulled": u.pulled, "pushed": u.pushed, "failed": u.lastError != "",
+		}).Execute()
 	if err != nil {
 		app.Logger().Warn("recording device status", "device", device, "error", err)
 	}

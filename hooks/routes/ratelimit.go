@@ -33,10 +33,10 @@ func (s *Routes) bindAccountRateLimit(e *core.ServeEvent) {
 			}
 			key := e.Auth.Collection().Id + ":" + e.Auth.Id
 			if !requests.Allow(key) {
-				return apierr.TooManyRequests("rate_limited", "Trop de requêtes pour ce compte, réessayez dans une minute.", int(requests.RetryAfter(key).Seconds())+1)
+				return apierr.TooManyRequests(apierr.CodeRateLimited, "Trop de requêtes pour ce compte, réessayez dans une minute.", int(requests.RetryAfter(key).Seconds())+1)
 			}
 			if strings.HasPrefix(e.Request.URL.Path, "/api/sync/push") && !pushes.Allow(key) {
-				return apierr.TooManyRequests("rate_limited", "Trop d'envois de synchronisation pour ce compte, réessayez dans une minute.", int(pushes.RetryAfter(key).Seconds())+1)
+				return apierr.TooManyRequests(apierr.CodeRateLimited, "Trop d'envois de synchronisation pour ce compte, réessayez dans une minute.", int(pushes.RetryAfter(key).Seconds())+1)
 			}
 			return e.Next()
 		},
@@ -66,7 +66,7 @@ func (s *Routes) bindSignInGuard() {
 			key string
 		}{{byIdentity, identity}, {byIP, ip}} {
 			if l.lim.Exceeded(l.key) {
-				return apierr.TooManyRequests("too_many_failed_signins", "Trop de tentatives de connexion échouées, réessayez plus tard.", int(l.lim.RetryAfter(l.key).Seconds())+1)
+				return apierr.TooManyRequests(apierr.CodeTooManyFailedSignins, "Trop de tentatives de connexion échouées, réessayez plus tard.", int(l.lim.RetryAfter(l.key).Seconds())+1)
 			}
 		}
 		err := e.Next()

@@ -4,6 +4,7 @@ import (
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/write"
 	"coprosec/internal/receipts"
+	"coprosec/internal/syncproto"
 	"net/http"
 	"strings"
 
@@ -32,7 +33,7 @@ func (s *Routes) bindReceiptRoutes(se *core.ServeEvent) {
 			Token string `json:"token"`
 		}
 		if err := e.BindBody(&body); err != nil || strings.TrimSpace(body.Token) == "" {
-			return apierr.Rule("invalid_request", "token", "Send {\"token\": \"<receipt JWT>\"}.")
+			return apierr.Rule(syncproto.CodeInvalidRequest, "token", "Send {\"token\": \"<receipt JWT>\"}.")
 		}
 		kr, err := s.write.Keyring(e.App)
 		if err != nil {

@@ -50,26 +50,26 @@ func (s *Routes) handleResolve(e *core.RequestEvent) error {
 		lon, err2 := strconv.ParseFloat(strings.TrimSpace(q.Get("lon")), 64)
 		p := geo.Point{Lat: lat, Lon: lon}
 		if err1 != nil || err2 != nil || !p.Valid() {
-			return apierr.Rule("invalid_point", "", "lat and lon must be decimal degrees (lat in [-90, 90], lon in [-180, 180]).")
+			return apierr.Rule(jurisdiction.CodeInvalidPoint, "", "lat and lon must be decimal degrees (lat in [-90, 90], lon in [-180, 180]).")
 		}
 		if !g.HasBoundaries() {
-			return apierr.Rule("no_boundaries", "", "No boundaries are imported yet: run `coprosec geo import` first.")
+			return apierr.Rule(jurisdiction.CodeNoBoundaries, "", "No boundaries are imported yet: run `coprosec geo import` first.")
 		}
 		if place, ok = g.Locate(p); !ok {
-			return apierr.Rule("outside_territory", "", "The point is outside the territory of Benin.")
+			return apierr.Rule(jurisdiction.CodeOutsideTerritory, "", "The point is outside the territory of Benin.")
 		}
 	case q.Has("arrondissement"):
 		id := g.ArrondissementByCode(strings.TrimSpace(q.Get("arrondissement")))
 		if place, ok = g.ArrondissementPlace(id); !ok {
-			return apierr.Rule("unknown_arrondissement", "arrondissement", "Unknown arrondissement code.")
+			return apierr.Rule(jurisdiction.CodeUnknownArrondissement, "arrondissement", "Unknown arrondissement code.")
 		}
 	case q.Has("commune"):
 		id := g.CommuneByCode(strings.TrimSpace(q.Get("commune")))
 		if place, ok = g.CommunePlace(id); !ok {
-			return apierr.Rule("unknown_commune", "commune", "Unknown commune code.")
+			return apierr.Rule(jurisdiction.CodeUnknownCommune, "commune", "Unknown commune code.")
 		}
 	default:
-		return apierr.Rule("location_required", "", "Give lat and lon, or commune, or arrondissement.")
+		return apierr.Rule(jurisdiction.CodeLocationRequired, "", "Give lat and lon, or commune, or arrondissement.")
 	}
 
 	resp := resolveResponse{

@@ -34,7 +34,7 @@ func (s *Routes) handlePull(e *core.RequestEvent) error {
 	q := e.Request.URL.Query()
 	limit, err := syncproto.ParseLimit(q.Get("limit"))
 	if err != nil {
-		return apierr.Rule("invalid_limit", "limit", "limit must be a positive integer (at most "+strconv.Itoa(syncproto.MaxLimit)+").")
+		return apierr.Rule(syncproto.CodeInvalidLimit, "limit", "limit must be a positive integer (at most "+strconv.Itoa(syncproto.MaxLimit)+").")
 	}
 	resp, err := synclog.Pull(e.App, e.Auth, q.Get("cursor"), limit)
 	if err != nil {

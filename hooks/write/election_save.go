@@ -2,21 +2,16 @@ package write
 
 import (
 	"coprosec/hooks/apierr"
+	"coprosec/internal/jurisdiction"
 
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// Election defaults of DESIGN §3, applied when an admin leaves them blank.
-var electionDefaults = map[string]int{
-	"notice_hours":     72,
-	"clash_radius_m":   500,
-	"clash_buffer_min": 60,
-	"ack_hours":        12,
-}
-
+// bindElections gives a new election the default rule parameters it lacks
+// and checks its dates on every write path.
 func (s *Engine) bindElections() {
 	s.app.OnRecordCreate("elections").BindFunc(func(e *core.RecordEvent) error {
-		for field, def := range electionDefaults {
+		for field, def := range jurisdiction.ElectionDefaults {
 			if e.Record.GetFloat(field) == 0 {
 				e.Record.Set(field, def)
 			}
@@ -24,13 +19,10 @@ func (s *Engine) bindElections() {
 		return e.Next()
 	})
 	s.app.OnRecordValidate("elections").BindFunc(func(e *core.RecordEvent) error {
-		start, end := e.Record.GetDateTime("campaign_start"), e.Record.GetDateTime("campaign_end")
-		day := e.Record.GetDateTime("election_day")
-		if !start.IsZero() && !end.IsZero() && !start.Before(end) {
-			return apierr.Rule("invalid_window", "campaign_end", "The campaign must end after it starts.")
-		}
-		if !end.IsZero() && !day.IsZero() && day.Before(end) {
-			return apierr.Rule("invalid_window", "election_day", "The election day cannot fall before the end of the campaign.")
+		r := e.Record
+		err := jurisdiction.CheckElectionWindow(r.GetDateTime("campaign_start").Time(), r.GetDateTime("campaign_end").Time(), r.GetDateTime("election_day").Time())
+		if err != nil {
+			return apierr.FromRule(err)
 		}
 		return e.Next()
 	})

@@ -90,7 +90,7 @@ func parseGeoPoint(raw string) *geo.Point {
 
 // linkClashes keeps clash links symmetric: partners gained get self in
 // their clash_with, partners lost lose it.
-func linkClashes(tx core.App, self string, before, after []string) error {
+func (s *Engine) linkClashes(tx core.App, self string, before, after []string) error {
 	update := func(id string, add bool) error {
 		r, err := tx.FindRecordById("events", id)
 		if err != nil {
@@ -102,13 +102,13 @@ func linkClashes(tx core.App, self string, before, after []string) error {
 		case add && !has:
 			links = append(links, self)
 		case !add && has:
-			links = slices.DeleteFunc(links, func(s string) bool { return s == self })
+			links = slices.DeleteFunc(links, func(x string) bool { return x == self })
 		default:
 			return nil
 		}
 		r.Set("clash_with", links)
 		r.Set("clash", len(links) > 0)
-		return saveSystem(tx, r)
+		return s.updateEventFollowUp(tx, r)
 	}
 	for _, id := range after {
 		if !slices.Contains(before, id) {

@@ -16,12 +16,6 @@ import (
 var eventPlacementFields = []string{"party", "election", "kind", "commune", "arrondissement",
 	"location", "route", "starts_at", "ends_at", "sound_vehicle", "place"}
 
-// serverEventFields are recomputed by the server on every save; whatever a
-// write path put there is replaced (the request checks refuse it earlier
-// with a clear error; this is the last line for the dashboard and Go code).
-var serverEventFields = []string{"departement", "lead_unit", "directorate", "declared_at", "late_notice",
-	"uncovered", "clash", "clash_with", "version", "field_versions", "clash_cell", "clash_area"}
-
 func (s *Engine) bindEvents() {
 	s.app.OnRecordCreate("events").BindFunc(s.onEventSave)
 	s.app.OnRecordUpdate("events").BindFunc(s.onEventSave)
@@ -29,7 +23,7 @@ func (s *Engine) bindEvents() {
 	// its clash partners must not keep pointing at it.
 	s.app.OnRecordDelete("events").BindFunc(func(e *core.RecordEvent) error {
 		return s.withTx(e, func(tx core.App) error {
-			if err := linkClashes(tx, e.Record.Id, e.Record.GetStringSlice("clash_with"), nil); err != nil {
+			if err := s.linkClashes(tx, e.Record.Id, e.Record.GetStringSlice("clash_with"), nil); err != nil {
 				return err
 			}
 			return e.Next()
@@ -82,7 +76,7 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 	var before *core.Record
 	if !isNew {
 		before = rec.Original()
-		for _, f := range serverEventFields {
+		for _, f := range jurisdiction.RecomputedEventFields {
 			rec.Set(f, before.Get(f))
 		}
 		if rec.GetString("created_by") != before.GetString("created_by") {
@@ -90,7 +84,7 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 		}
 		out.clashBefore = before.GetStringSlice("clash_with")
 	} else {
-		for _, f := range serverEventFields {
+		for _, f := range jurisdiction.RecomputedEventFields {
 			rec.Set(f, nil)
 		}
 		rec.Set("declared_at", now)
@@ -110,7 +104,7 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 
 	ev, err := eventFromRecord(rec)
 	if err != nil {
-		return out, apierr.Rule("invalid_route", "route", err.Error())
+		return out, apierr.Rule(jurisdiction.CodeInvalidRoute, "route", err.Error())
 	}
 	switch {
 	case out.cancelled:
@@ -140,7 +134,7 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 func (s *Engine) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction.Event, checkRules bool, out *eventOutcome) error {
 	elRec, err := findElection(tx, ev.Election)
 	if err != nil {
-		return apierr.Rule("unknown_election", "election", "Unknown election.")
+		return apierr.Rule(jurisdiction.CodeUnknownElection, "election", "Unknown election.")
 	}
 	el := electionFromRecord(elRec)
 	g, err := s.Geography(tx)
@@ -203,7 +197,7 @@ func (s *Engine) applyEventOutcome(tx core.App, rec *core.Record, out eventOutco
 		}
 	}
 	if out.recompute || out.cancelled {
-		if err := linkClashes(tx, rec.Id, out.clashBefore, rec.GetStringSlice("clash_with")); err != nil {
+		if err := s.linkClashes(tx, rec.Id, out.clashBefore, rec.GetStringSlice("clash_with")); err != nil {
 			return err
 		}
 	}

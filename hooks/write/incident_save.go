@@ -7,10 +7,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// flagSeverity is the severity from which an incident alerts the
-// directorate of its département.
-const flagSeverity = 3
-
 func (s *Engine) bindIncidents() {
 	s.app.OnRecordCreate("incidents").BindFunc(s.onIncidentSave)
 	s.app.OnRecordUpdate("incidents").BindFunc(s.onIncidentSave)
@@ -37,7 +33,7 @@ func (s *Engine) onIncidentSave(e *core.RecordEvent) error {
 			return err
 		}
 	}
-	flagged := r.GetInt("severity") >= flagSeverity
+	flagged := jurisdiction.IncidentFlagged(r.GetInt("severity"))
 	r.Set("flagged", flagged)
 	if flagged {
 		c, err := coverage()
@@ -56,7 +52,7 @@ func (s *Engine) routeIncident(app core.App, r *core.Record, coverage func() (*j
 	if eventID := r.GetString("event"); eventID != "" {
 		ev, err := app.FindRecordById("events", eventID)
 		if err != nil {
-			return apierr.Rule("unknown_event", "event", "Unknown event.")
+			return apierr.Rule(jurisdiction.CodeUnknownEvent, "event", "Unknown event.")
 		}
 		for _, f := range []string{"commune", "arrondissement", "departement"} {
 			r.Set(f, ev.GetString(f))

@@ -9,6 +9,7 @@ import (
 
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/synclog"
+	"coprosec/internal/jurisdiction"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -238,7 +239,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		if exists, err := recordExists(tx, col, m.RecordID); err != nil {
 			return syncproto.Result{}, err
 		} else if exists {
-			return syncproto.Result{}, apierr.Rule("already_exists", "record_id", "A record with this id already exists.")
+			return syncproto.Result{}, apierr.Rule(syncproto.CodeAlreadyExists, "record_id", "A record with this id already exists.")
 		}
 		r := core.NewRecord(col)
 		r.Id = m.RecordID
@@ -250,7 +251,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 			return syncproto.Result{}, err
 		}
 		if ok, err := CanAccess(tx, r, info, col.CreateRule); err != nil || !ok {
-			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not create this record.")
+			return syncproto.Result{}, apierr.Rule(jurisdiction.CodeForbidden, "", "You may not create this record.")
 		}
 		return applied(r)
 
@@ -258,17 +259,17 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		info.Method = http.MethodPatch
 		r, err := tx.FindRecordById(col, m.RecordID)
 		if err != nil {
-			return syncproto.Result{}, apierr.Rule("not_found", "record_id", "The record does not exist or is not visible to you.")
+			return syncproto.Result{}, apierr.Rule(syncproto.CodeNotFound, "record_id", "The record does not exist or is not visible to you.")
 		}
 		if ok, err := CanAccess(tx, r, info, col.UpdateRule); err != nil || !ok {
-			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not update this record.")
+			return syncproto.Result{}, apierr.Rule(jurisdiction.CodeForbidden, "", "You may not update this record.")
 		}
 		apply := data
 		if m.BaseVersion != nil && col.Fields.GetByName("version") != nil {
 			var conflicts []string
 			apply, conflicts, err = syncproto.Merge(r.FieldsData(), fieldVersions(r), int64(r.GetInt("version")), *m.BaseVersion, data)
 			if err != nil {
-				return syncproto.Result{}, apierr.Rule("invalid_base_version", "base_version", err.Error())
+				return syncproto.Result{}, apierr.Rule(syncproto.CodeInvalidBaseVersion, "base_version", err.Error())
 			}
 			if len(conflicts) > 0 {
 				fields := map[string]any{}
@@ -276,7 +277,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 					fields[f] = r.Get(f)
 				}
 				return syncproto.Result{ID: m.ID, Status: syncproto.StatusConflict, Record: exportFor(auth, r),
-					Error: &syncproto.Error{Code: "conflict", Message: "Changed on the server since your version: " + fmt.Sprint(conflicts), Fields: fields}}, nil
+					Error: &syncproto.Error{Code: syncproto.CodeConflict, Message: "Changed on the server since your version: " + fmt.Sprint(conflicts), Fields: fields}}, nil
 			}
 		}
 		if len(apply) == 0 {
@@ -299,7 +300,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
 		}
 		if ok, err := CanAccess(tx, r, info, col.DeleteRule); err != nil || !ok {
-			return syncproto.Result{}, apierr.Rule("forbidden", "", "You may not delete this record.")
+			return syncproto.Result{}, apierr.Rule(jurisdiction.CodeForbidden, "", "You may not delete this record.")
 		}
 		defer s.Acting(r, auth)()
 		if err := tx.Delete(r); err != nil {

@@ -2,13 +2,9 @@ package write
 
 import (
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"coprosec/hooks/apierr"
 	"coprosec/internal/jurisdiction"
@@ -17,7 +13,6 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
-	"github.com/pocketbase/pocketbase/tools/router"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -25,10 +20,6 @@ import (
 // _params table is part of every backup but no API or dashboard view reads
 // it, which is what a signing key needs.
 const keyringParam = "coprosec_receipt_keyring"
-
-// keyRetention is how long a retired key stays published: longer than any
-// receipt lives (a campaign of 15 days plus the grace after an event).
-const keyRetention = 60 * 24 * time.Hour
 
 // Keyring returns the signing keys, creating them on first use.
 //
@@ -73,7 +64,7 @@ func (s *Engine) ReceiptJWKS(app core.App) (receipts.JWKS, error) {
 
 // RotateReceiptKey retires the active signing key for a new one; receipts
 // signed with the old key stay verifiable until they expire. A retired key
-// is dropped only once it is older than keyRetention and no stored receipt
+// is dropped only once it is older than receipts.KeyRetention and no stored receipt
 // it signed is still unexpired.
 func (s *Engine) RotateReceiptKey(app core.App) (receipts.Keyring, error) {
 	var kr receipts.Keyring
@@ -86,63 +77,14 @@ func (s *Engine) RotateReceiptKey(app core.App) (receipts.Keyring, error) {
 		if err != nil {
 			return err
 		}
-		inUse, err := keysInUse(tx, s.Now())
-		if err != nil {
+		var tokens []string
+		if err := tx.DB().NewQuery("SELECT token FROM receipts").Column(&tokens); err != nil {
 			return err
 		}
-		pruned := kr.Prune(s.Now(), keyRetention)
-		kept := map[string]bool{}
-		for _, k := range pruned.Previous {
-			kept[k.ID] = true
-		}
-		for _, k := range kr.Previous {
-			if !kept[k.ID] && inUse[k.ID] {
-				pruned.Previous = append(pruned.Previous, k)
-			}
-		}
-		kr = pruned
+		kr = kr.Retain(s.Now(), receipts.KeyRetention, receipts.KeysInUse(tokens, s.Now()))
 		return storeKeyring(tx, kr)
 	})
 	return kr, err
-}
-
-// keysInUse lists the kids that signed a stored receipt that has not
-// expired yet (revoked ones included, so that a phone sees "revoked"
-// rather than "unknown key").
-func keysInUse(app core.App, now time.Time) (map[string]bool, error) {
-	var tokens []string
-	if err := app.DB().NewQuery("SELECT token FROM receipts").Column(&tokens); err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, tok := range tokens {
-		kid, exp, ok := peekToken(tok)
-		if ok && exp.After(now.Add(-receipts.Leeway)) {
-			out[kid] = true
-		}
-	}
-	return out, nil
-}
-
-// peekToken reads the kid and expiry of one of our own stored tokens,
-// without verifying it.
-func peekToken(token string) (kid string, exp time.Time, ok bool) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return "", exp, false
-	}
-	var h struct {
-		Kid string `json:"kid"`
-	}
-	var c struct {
-		Exp int64 `json:"exp"`
-	}
-	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	if err1 != nil || err2 != nil || json.Unmarshal(hb, &h) != nil || json.Unmarshal(cb, &c) != nil {
-		return "", exp, false
-	}
-	return h.Kid, time.Unix(c.Exp, 0), h.Kid != ""
 }
 
 // issueReceipt creates the receipt of an event whose lead assignment was
@@ -159,7 +101,7 @@ func (s *Engine) issueReceipt(tx core.App, lead *core.Record) error {
 		// A receipt lives until the event's end plus the grace; past that,
 		// there is nothing left to certify (and retrying would not help).
 		if end := timeOf(ev, "ends_at"); !end.IsZero() && !end.Add(receipts.DefaultGrace).After(ackAt) {
-			return apierr.Rule("event_over", "status",
+			return apierr.Rule(jurisdiction.CodeEventOver, "status",
 				"This event is over: it can no longer be acknowledged, and no receipt can be issued for it.")
 		}
 	}
@@ -169,10 +111,8 @@ func (s *Engine) issueReceipt(tx core.App, lead *core.Record) error {
 	}
 	tx.Logger().Error("receipt: acknowledgement refused, no receipt could be issued",
 		"assignment", lead.Id, "event", lead.GetString("event"), "error", err)
-	msg := "The receipt of this acknowledgement could not be issued, so the acknowledgement was not saved. Try again later."
-	apiErr := router.NewApiError(http.StatusServiceUnavailable, msg, nil)
-	apiErr.Data = map[string]any{"code": "receipt_unavailable", "message": msg}
-	return apiErr
+	return apierr.Unavailable(apierr.CodeReceiptUnavailable,
+		"The receipt of this acknowledgement could not be issued, so the acknowledgement was not saved. Try again later.")
 }
 
 func (s *Engine) makeReceipt(tx core.App, lead *core.Record) error {
@@ -267,19 +207,14 @@ func (s *Engine) makeReceipt(tx core.App, lead *core.Record) error {
 // number used, not the count, so that a deleted receipt (its event deleted
 // from the dashboard) never makes a number come round again.
 func nextReceiptNumber(tx core.App, depCode string, year int) (string, error) {
-	digits := strings.TrimPrefix(depCode, "BJ") // FormatNumber adds the country
-	if len(digits) != 2 {
-		digits = "00" // no département known: never happens for a placed event
-	}
-	prefix := receipts.FormatNumber(digits, year, 0)
-	prefix = prefix[:strings.LastIndexByte(prefix, '-')+1]
+	prefix := receipts.NumberPrefix(depCode, year)
 	var n sql.NullInt64
 	err := tx.DB().NewQuery("SELECT MAX(CAST(SUBSTR(number, {:from}) AS INTEGER)) FROM receipts WHERE SUBSTR(number, 1, {:len}) = {:p}").
 		Bind(dbx.Params{"p": prefix, "len": len(prefix), "from": len(prefix) + 1}).Row(&n)
 	if err != nil {
 		return "", err
 	}
-	return receipts.FormatNumber(digits, year, n.Int64+1), nil
+	return receipts.NumberAfter(depCode, year, n.Int64), nil
 }
 
 // revokeReceipts revokes the standing receipts of an event (J6).
@@ -320,7 +255,7 @@ func RevocationList(app core.App) (receipts.RevocationList, error) {
 func (s *Engine) bindViewGuard() {
 	s.app.OnCollectionValidate().BindFunc(func(e *core.CollectionEvent) error {
 		if e.Collection.IsView() && readsPrivateTable(e.Collection.ViewQuery) {
-			return validation.Errors{"viewQuery": validation.NewError("private_table",
+			return validation.Errors{"viewQuery": validation.NewError(apierr.CodePrivateTable,
 				"A view cannot read the _params table: it holds the receipt signing keys and the server's secrets.")}
 		}
 		return e.Next()

@@ -6,6 +6,7 @@ import (
 
 	"coprosec/hooks/apierr"
 	"coprosec/internal/geo"
+	"coprosec/internal/jurisdiction"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -26,17 +27,17 @@ func CheckBodyTypes(c *core.Collection, body map[string]any) error {
 				continue
 			}
 			if _, ok := asPoint(v); !ok {
-				return apierr.Rule("invalid_point", key, `Expected {"lat": …, "lon": …} in decimal degrees.`)
+				return apierr.Rule(jurisdiction.CodeInvalidPoint, key, `Expected {"lat": …, "lon": …} in decimal degrees.`)
 			}
 		case core.FieldTypeBool:
 			switch x := v.(type) {
 			case bool:
 			case string:
 				if _, err := strconv.ParseBool(x); err != nil && x != "" {
-					return apierr.Rule("invalid_bool", key, "Expected true or false.")
+					return apierr.Rule(jurisdiction.CodeInvalidBool, key, "Expected true or false.")
 				}
 			default:
-				return apierr.Rule("invalid_bool", key, "Expected true or false.")
+				return apierr.Rule(jurisdiction.CodeInvalidBool, key, "Expected true or false.")
 			}
 		}
 	}

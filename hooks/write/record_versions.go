@@ -24,25 +24,31 @@ var versionedCollections = []string{"events", "assignments", "incidents"}
 // sent by a client is never kept.
 func (s *Engine) bindVersions() {
 	h := &hook.Handler[*core.RecordEvent]{Priority: priority.FieldVersions, Func: func(e *core.RecordEvent) error {
-		r := e.Record
-		changed := slices.DeleteFunc(changedFields(r), func(f string) bool { return f == "field_versions" || f == "version" })
-		fv := map[string]int64{}
-		switch {
-		case r.IsNew():
-			r.Set("version", 1)
-		case len(changed) > 0:
-			r.Set("version", r.Original().GetInt("version")+1)
-			_ = r.Original().UnmarshalJSONField("field_versions", &fv)
-		default:
-			r.Set("version", r.Original().GetInt("version"))
-			r.Set("field_versions", r.Original().Get("field_versions"))
-			return e.Next()
-		}
-		r.Set("field_versions", syncproto.Bump(fv, changed, int64(r.GetInt("version"))))
+		setVersion(e.Record)
 		return e.Next()
 	}}
 	s.app.OnRecordCreate(versionedCollections...).Bind(h)
 	s.app.OnRecordUpdate(versionedCollections...).Bind(h)
+}
+
+// setVersion sets r's version and field versions for the save about to be
+// written, and returns the fields the save changes (versions aside).
+func setVersion(r *core.Record) []string {
+	changed := slices.DeleteFunc(changedFields(r), func(f string) bool { return f == "field_versions" || f == "version" })
+	fv := map[string]int64{}
+	switch {
+	case r.IsNew():
+		r.Set("version", 1)
+	case len(changed) > 0:
+		r.Set("version", r.Original().GetInt("version")+1)
+		_ = r.Original().UnmarshalJSONField("field_versions", &fv)
+	default:
+		r.Set("version", r.Original().GetInt("version"))
+		r.Set("field_versions", r.Original().Get("field_versions"))
+		return nil
+	}
+	r.Set("field_versions", syncproto.Bump(fv, changed, int64(r.GetInt("version"))))
+	return changed
 }
 
 // fieldVersions is the record version at which each field last changed.

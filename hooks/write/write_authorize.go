@@ -56,12 +56,12 @@ func (s *Engine) AuthorizeWrite(app core.App, auth *core.Record, r *core.Record)
 
 func (s *Engine) authorizeEvent(actor jurisdiction.Actor, authID string, r *core.Record) error {
 	changed := changedFields(r)
-	if slices.Contains(changed, "field_versions") || slices.Contains(changed, "clash_cell") || slices.Contains(changed, "clash_area") {
+	if slices.ContainsFunc(changed, func(f string) bool { return slices.Contains(jurisdiction.InternalEventFields, f) }) {
 		return apierr.Rule(jurisdiction.CodeServerField, "", "Internal fields are set by the server.")
 	}
 	after, err := eventFromRecord(r)
 	if err != nil {
-		return apierr.Rule("invalid_route", "route", err.Error())
+		return apierr.Rule(jurisdiction.CodeInvalidRoute, "route", err.Error())
 	}
 	var before *jurisdiction.Event
 	lead := ""
@@ -161,7 +161,7 @@ func checkIncidentEvent(app core.App, auth *core.Record, r *core.Record) error {
 	if !referenceChanged(r, "event") {
 		return nil
 	}
-	unknown := apierr.Rule("unknown_event", "event", "Unknown event.")
+	unknown := apierr.Rule(jurisdiction.CodeUnknownEvent, "event", "Unknown event.")
 	ev, err := app.FindRecordById("events", r.GetString("event"))
 	if err != nil {
 		return unknown

@@ -37,6 +37,17 @@ const (
 	CodeInvalidStatusTransition = "invalid_status_transition"
 	CodeEventClosed             = "event_closed"
 	CodeInvalidOfficers         = "invalid_officers"
+
+	// references and input the rules cannot place
+	CodeUnknownElection       = "unknown_election"
+	CodeUnknownEvent          = "unknown_event" // also answers an event the writer may not see
+	CodeUnknownArrondissement = "unknown_arrondissement"
+	CodeUnknownCommune        = "unknown_commune"
+	CodeInvalidRoute          = "invalid_route"
+	CodeInvalidPoint          = "invalid_point"
+	CodeInvalidBool           = "invalid_bool"
+	CodeNoBoundaries          = "no_boundaries" // no polygons imported yet
+	CodeEventOver             = "event_over"    // too late to acknowledge: no receipt can be issued
 )
 
 // Flag codes: not errors, but conditions shown to users (French has them too).

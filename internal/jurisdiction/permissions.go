@@ -11,6 +11,17 @@ var ServerEventFields = []string{
 	"uncovered", "clash", "clash_with", "version", "created_by",
 }
 
+// InternalEventFields are kept by the server and shown to no client: the
+// per-field versions of the merge and the clash cells.
+var InternalEventFields = []string{"field_versions", "clash_cell", "clash_area"}
+
+// RecomputedEventFields are restored or recomputed on every event save,
+// whatever the write path put there: the server fields but created_by
+// (set from the request's actor), and the internal ones.
+var RecomputedEventFields = slices.Concat(
+	slices.DeleteFunc(slices.Clone(ServerEventFields), func(f string) bool { return f == "created_by" }),
+	InternalEventFields)
+
 // ClientAssignmentFields are the only assignment fields a client may write;
 // every other assignment field is server-set (event, unit, role, due_at,
 // acknowledged_at, acknowledged_by, ...).

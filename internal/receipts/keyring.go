@@ -58,3 +58,24 @@ func (kr Keyring) Prune(now time.Time, maxAge time.Duration) Keyring {
 func (kr Keyring) keys() []Key {
 	return append([]Key{kr.Active}, kr.Previous...)
 }
+
+// KeyRetention is how long a retired key stays published: longer than any
+// receipt lives (a campaign of 15 days plus the grace after an event).
+const KeyRetention = 60 * 24 * time.Hour
+
+// Retain is Prune(now, maxAge), except that a retired key that signed a
+// receipt still in use (inUse, by key id; see KeysInUse) is kept however old
+// it is.
+func (kr Keyring) Retain(now time.Time, maxAge time.Duration, inUse map[string]bool) Keyring {
+	pruned := kr.Prune(now, maxAge)
+	kept := map[string]bool{}
+	for _, k := range pruned.Previous {
+		kept[k.ID] = true
+	}
+	for _, k := range kr.Previous {
+		if !kept[k.ID] && inUse[k.ID] {
+			pruned.Previous = append(pruned.Previous, k)
+		}
+	}
+	return pruned
+}

@@ -63,3 +63,27 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// numberDigits is the two-digit département part of a receipt number for a
+// département code such as "BJ08"; "00" when the code is not of that form
+// (an event is always placed, so this does not happen for a real receipt).
+func numberDigits(departementCode string) string {
+	digits := strings.TrimPrefix(departementCode, "BJ")
+	if len(digits) != 2 || !allDigits(digits) {
+		return "00"
+	}
+	return digits
+}
+
+// NumberPrefix is what every receipt number of a département code ("BJ08")
+// and year starts with, up to the sequence: "BJ08-2026-".
+func NumberPrefix(departementCode string, year int) string {
+	n := FormatNumber(numberDigits(departementCode), year, 0)
+	return n[:strings.LastIndexByte(n, '-')+1]
+}
+
+// NumberAfter is the receipt number that follows sequence last (0 when
+// none was issued) for a département code and year.
+func NumberAfter(departementCode string, year int, last int64) string {
+	return FormatNumber(numberDigits(departementCode), year, last+1)
+}

@@ -105,6 +105,17 @@ const (
 	CodeInvalidMutation = "invalid_mutation"
 )
 
+// Codes of a mutation's result error and of pull parameters.
+const (
+	CodeConflict           = "conflict"       // the fields changed on the server since base_version
+	CodeAlreadyExists      = "already_exists" // a create of an id that exists
+	CodeNotFound           = "not_found"      // an update of a record that does not exist or is not visible
+	CodeInvalidBaseVersion = "invalid_base_version"
+	CodeInvalidLimit       = "invalid_limit"
+	CodeRejected           = "rejected"          // refused without a code of its own
+	CodeValidationFailed   = "validation_failed" // PocketBase's field validation refused it
+)
+
 // RequestError rejects a whole push request. The HTTP layer answers
 // Status() with the error itself as the JSON body:
 // {"code":"invalid_request","message":"mutations[3].op: ..."}.
