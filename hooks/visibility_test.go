@@ -1526,6 +1526,21 @@ func TestVisibilityRealtimeFilter(t *testing.T) {
 	if res := subscribe(`assignments_via_event.unit ?!= "x"`); res.Status != http.StatusNoContent {
 		t.Errorf("realtime subscription with an any-match filter: %s", res)
 	}
+	// The guard reads the options as PocketBase does (encoding/json/v2):
+	// spellings that another decoder reads otherwise are refused too.
+	refused := `assignments_via_event.unit != \"x\"`
+	for _, raw := range []string{
+		`{"query":{"filter":"` + refused + `","filter":""}}`, // duplicate key: json/v2 keeps the first
+		`{"query":{"filter":"` + refused + `"}} trailing`,    // trailing bytes after the JSON
+		`{"query":{"filter":"` + refused + `"},"query":{}}`,  // duplicate object
+		`{"query":{"filter":"` + refused + `","x":}}`,        // broken after the filter
+	} {
+		res := e.do("POST", "/api/realtime", w.commanderCotonou, map[string]any{"clientId": clientID,
+			"subscriptions": []string{"events?options=" + url.QueryEscape(raw)}})
+		if res.Status != http.StatusBadRequest || res.code() != "filter_not_allowed" {
+			t.Errorf("options %s: %s", raw, res)
+		}
+	}
 }
 
 // TestVisibilitySyncAgreesWithRules: for every role, a pull from scratch

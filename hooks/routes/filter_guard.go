@@ -1,7 +1,6 @@
 package routes
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/dbutils"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/subscriptions"
 )
 
 // --- client filters ----------------------------------------------------
@@ -68,19 +68,13 @@ func (s *Routes) bindRealtimeFilterGuard() {
 			return e.Next()
 		}
 		for _, sub := range e.Subscriptions {
-			u, err := url.Parse(sub)
-			if err != nil {
-				continue
-			}
-			var opts struct {
-				Query map[string]any `json:"query"`
-			}
-			if raw := u.Query().Get("options"); raw == "" || json.Unmarshal([]byte(raw), &opts) != nil {
-				continue
-			}
-			filter, _ := opts.Query["filter"].(string)
+			filter := appliedFilter(sub)
 			if filter == "" {
 				continue
+			}
+			u, err := url.Parse(sub)
+			if err != nil {
+				continue // PocketBase reads no options from it either
 			}
 			collection, _, _ := strings.Cut(u.Path, "/")
 			if err := checkClientFilter(e.App, collection, filter); err != nil {
@@ -89,6 +83,20 @@ func (s *Routes) bindRealtimeFilterGuard() {
 		}
 		return e.Next()
 	})
+}
+
+// appliedFilter is the filter that PocketBase will apply for the
+// subscription sub: its options read by PocketBase's own client, so that the
+// guard and PocketBase cannot disagree (json/v2 keeps the first of two
+// duplicate keys and what it decoded before an error, and values are cast
+// to strings).
+func appliedFilter(sub string) string {
+	c := subscriptions.NewDefaultClient()
+	c.Subscribe(sub)
+	for _, opts := range c.Subscriptions() {
+		return opts.Query["filter"]
+	}
+	return ""
 }
 
 // checkClientFilter refuses a filter of collection that compares, with an
