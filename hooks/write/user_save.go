@@ -3,6 +3,7 @@ package write
 import (
 	"coprosec/hooks/apierr"
 	"coprosec/internal/accounts"
+	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/pocketbase/core"
 )
@@ -29,7 +30,7 @@ func (s *Engine) bindUsers() {
 // validateAccount applies the account rules (internal/accounts) to r.
 func validateAccount(app core.App, r *core.Record) error {
 	a := accounts.Account{Role: r.GetString("role"), Party: r.GetString("party"), Unit: r.GetString("unit")}
-	if a.Role == accounts.RoleDirector && a.Unit != "" {
+	if a.Role == syncproto.RoleDirector && a.Unit != "" {
 		if u, err := app.FindRecordById("units", a.Unit); err == nil {
 			a.UnitKind = u.GetString("kind")
 		}

@@ -1,18 +1,11 @@
 // Package accounts holds the rules of Coprosec's user accounts (DESIGN §2):
 // which roles belong to a party, which to a police unit, and what each
-// account must be attached to.
+// account must be attached to. The role names are syncproto's (users.role).
 package accounts
 
-import "coprosec/internal/jurisdiction"
-
-// Roles (the users.role values).
-const (
-	RoleOrganizer  = "organizer"
-	RolePartyAdmin = "party_admin"
-	RoleOfficer    = "officer"
-	RoleCommander  = "commander"
-	RoleDirector   = "director"
-	RoleMinistry   = "ministry"
+import (
+	"coprosec/internal/jurisdiction"
+	"coprosec/internal/syncproto"
 )
 
 // Codes of the account rules.
@@ -26,11 +19,13 @@ const (
 )
 
 // IsParty reports whether role is a party's account.
-func IsParty(role string) bool { return role == RoleOrganizer || role == RolePartyAdmin }
+func IsParty(role string) bool {
+	return role == syncproto.RoleOrganizer || role == syncproto.RolePartyAdmin
+}
 
 // IsPolice reports whether role is a police unit's account.
 func IsPolice(role string) bool {
-	return role == RoleOfficer || role == RoleCommander || role == RoleDirector
+	return role == syncproto.RoleOfficer || role == syncproto.RoleCommander || role == syncproto.RoleDirector
 }
 
 // Account is what the rules read of an account.
@@ -59,10 +54,10 @@ func Check(a Account) error {
 		if a.Party != "" {
 			return refuse(CodePartyNotAllowed, "party", "A police account cannot belong to a party.")
 		}
-		if a.Role == RoleDirector && a.UnitKind != jurisdiction.UnitDirectorate {
+		if a.Role == syncproto.RoleDirector && a.UnitKind != jurisdiction.UnitDirectorate {
 			return refuse(CodeDirectorNeedsDirectorate, "unit", "A director account must belong to a departmental directorate.")
 		}
-	case a.Role == RoleMinistry:
+	case a.Role == syncproto.RoleMinistry:
 		if a.Party != "" || a.Unit != "" {
 			return refuse(CodeMinistryUnattached, "role", "A ministry account belongs to no party and no unit.")
 		}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"coprosec/internal/jurisdiction"
+	"coprosec/internal/syncproto"
 )
 
 func TestCheck(t *testing.T) {
@@ -12,19 +13,19 @@ func TestCheck(t *testing.T) {
 		a    Account
 		code string // "" when accepted
 	}{
-		{"organizer with party", Account{Role: RoleOrganizer, Party: "p"}, ""},
-		{"party admin with party", Account{Role: RolePartyAdmin, Party: "p"}, ""},
-		{"organizer without party", Account{Role: RoleOrganizer}, CodePartyRequired},
-		{"organizer with a unit", Account{Role: RoleOrganizer, Party: "p", Unit: "u"}, CodeUnitNotAllowed},
-		{"officer with unit", Account{Role: RoleOfficer, Unit: "u", UnitKind: jurisdiction.UnitCommissariat}, ""},
-		{"commander without unit", Account{Role: RoleCommander}, CodeUnitRequired},
-		{"officer with a party", Account{Role: RoleOfficer, Unit: "u", Party: "p"}, CodePartyNotAllowed},
-		{"director of a directorate", Account{Role: RoleDirector, Unit: "d", UnitKind: jurisdiction.UnitDirectorate}, ""},
-		{"director of a commissariat", Account{Role: RoleDirector, Unit: "u", UnitKind: jurisdiction.UnitCommissariat}, CodeDirectorNeedsDirectorate},
-		{"director of an unknown unit", Account{Role: RoleDirector, Unit: "u"}, CodeDirectorNeedsDirectorate},
-		{"ministry alone", Account{Role: RoleMinistry}, ""},
-		{"ministry with a unit", Account{Role: RoleMinistry, Unit: "u"}, CodeMinistryUnattached},
-		{"ministry with a party", Account{Role: RoleMinistry, Party: "p"}, CodeMinistryUnattached},
+		{"organizer with party", Account{Role: syncproto.RoleOrganizer, Party: "p"}, ""},
+		{"party admin with party", Account{Role: syncproto.RolePartyAdmin, Party: "p"}, ""},
+		{"organizer without party", Account{Role: syncproto.RoleOrganizer}, CodePartyRequired},
+		{"organizer with a unit", Account{Role: syncproto.RoleOrganizer, Party: "p", Unit: "u"}, CodeUnitNotAllowed},
+		{"officer with unit", Account{Role: syncproto.RoleOfficer, Unit: "u", UnitKind: jurisdiction.UnitCommissariat}, ""},
+		{"commander without unit", Account{Role: syncproto.RoleCommander}, CodeUnitRequired},
+		{"officer with a party", Account{Role: syncproto.RoleOfficer, Unit: "u", Party: "p"}, CodePartyNotAllowed},
+		{"director of a directorate", Account{Role: syncproto.RoleDirector, Unit: "d", UnitKind: jurisdiction.UnitDirectorate}, ""},
+		{"director of a commissariat", Account{Role: syncproto.RoleDirector, Unit: "u", UnitKind: jurisdiction.UnitCommissariat}, CodeDirectorNeedsDirectorate},
+		{"director of an unknown unit", Account{Role: syncproto.RoleDirector, Unit: "u"}, CodeDirectorNeedsDirectorate},
+		{"ministry alone", Account{Role: syncproto.RoleMinistry}, ""},
+		{"ministry with a unit", Account{Role: syncproto.RoleMinistry, Unit: "u"}, CodeMinistryUnattached},
+		{"ministry with a party", Account{Role: syncproto.RoleMinistry, Party: "p"}, CodeMinistryUnattached},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,17 +44,17 @@ func TestCheck(t *testing.T) {
 }
 
 func TestRoleKinds(t *testing.T) {
-	for _, r := range []string{RoleOrganizer, RolePartyAdmin} {
+	for _, r := range []string{syncproto.RoleOrganizer, syncproto.RolePartyAdmin} {
 		if !IsParty(r) || IsPolice(r) {
 			t.Errorf("%s: party %v police %v", r, IsParty(r), IsPolice(r))
 		}
 	}
-	for _, r := range []string{RoleOfficer, RoleCommander, RoleDirector} {
+	for _, r := range []string{syncproto.RoleOfficer, syncproto.RoleCommander, syncproto.RoleDirector} {
 		if IsParty(r) || !IsPolice(r) {
 			t.Errorf("%s: party %v police %v", r, IsParty(r), IsPolice(r))
 		}
 	}
-	if IsParty(RoleMinistry) || IsPolice(RoleMinistry) {
+	if IsParty(syncproto.RoleMinistry) || IsPolice(syncproto.RoleMinistry) {
 		t.Error("ministry is neither")
 	}
 }
