@@ -363,8 +363,32 @@ func TestPoliceCannotRefuseOrEditEvents(t *testing.T) {
 	if res := e.do("PATCH", evURL, w.commanderCotonou, map[string]any{"title": "Changé"}); res.Status != http.StatusBadRequest || res.code() != "forbidden_field" {
 		t.Errorf("police edited the title: %s", res)
 	}
+	// nor freeze it days ahead (issue 12.8): the event is four days away
+	for _, st := range []string{"in_progress", "completed"} {
+		if res := e.do("PATCH", evURL, w.officerCotonou, map[string]any{"status": st}); res.Status != http.StatusBadRequest || res.code() != "status_out_of_window" {
+			t.Errorf("%s four days ahead: %s", st, res)
+		}
+	}
+	e.now = local(2026, 3, 14, 8, 30) // the crowd gathers
 	if res := e.do("PATCH", evURL, w.commanderCotonou, map[string]any{"status": "in_progress"}); res.Status != http.StatusOK {
 		t.Errorf("lead unit could not mark in progress: %s", res)
+	}
+	if res := e.do("PATCH", evURL, w.officerCotonou, map[string]any{"status": "completed"}); res.Status != http.StatusBadRequest || res.code() != "status_out_of_window" {
+		t.Errorf("completed before the start: %s", res)
+	}
+	e.now = local(2026, 3, 14, 12, 30)
+	if res := e.do("PATCH", evURL, w.officerCotonou, map[string]any{"status": "completed"}); res.Status != http.StatusOK {
+		t.Errorf("completed after the start: %s", res)
+	}
+	// the lead's commander takes back a mistaken status; an officer cannot
+	if res := e.do("PATCH", evURL, w.officerCotonou, map[string]any{"status": "in_progress"}); res.Status != http.StatusBadRequest || res.code() != "event_closed" {
+		t.Errorf("officer reopened: %s", res)
+	}
+	if res := e.do("PATCH", evURL, w.commanderCotonou, map[string]any{"status": "declared"}); res.Status != http.StatusOK {
+		t.Errorf("commander could not undo completed: %s", res)
+	}
+	if res := e.do("PATCH", evURL, w.orgA, map[string]any{"notes": "Toujours modifiable"}); res.Status != http.StatusOK {
+		t.Errorf("party could not edit after the undo: %s", res)
 	}
 	if res := e.do("PATCH", evURL, w.orgA, map[string]any{"lead_unit": w.comCalavi.Id}); res.Status != http.StatusBadRequest || res.code() != "server_field" {
 		t.Errorf("organizer wrote lead_unit: %s", res)

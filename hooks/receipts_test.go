@@ -642,6 +642,7 @@ func TestReceiptNotRevokedByUnrelatedEdits(t *testing.T) {
 	if res := e.do("PATCH", "/api/collections/events/records/"+ev, w.orgA, map[string]any{"notes": "Apportez des drapeaux"}); res.Status != http.StatusOK {
 		t.Fatalf("notes edit: %s", res)
 	}
+	e.now = local(2026, 3, 14, 9, 30) // the crowd gathers
 	if res := e.do("PATCH", "/api/collections/events/records/"+ev, w.commanderCotonou, map[string]any{"status": "in_progress"}); res.Status != http.StatusOK {
 		t.Fatalf("in progress: %s", res)
 	}

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -884,6 +885,14 @@ func TestVisibilityMatrixWrite(t *testing.T) {
 	}
 	// upd makes every attempt a real change (free-text values get a
 	// counter), so that a refusal is never mistaken for a no-op.
+	// atStart runs a request as the event's start nears (police statuses
+	// follow the clock); the loop sets the test clock back before each one.
+	atStart := func(ev *core.Record, request func(*core.Record) (map[string]any, *core.Record)) func(*core.Record) (map[string]any, *core.Record) {
+		return func(u *core.Record) (map[string]any, *core.Record) {
+			e.now = ev.GetDateTime("starts_at").Time().Add(-30 * time.Minute)
+			return request(u)
+		}
+	}
 	upd := func(target *core.Record, body map[string]any) func(*core.Record) (map[string]any, *core.Record) {
 		return func(*core.Record) (map[string]any, *core.Record) {
 			if body == nil {
@@ -992,8 +1001,8 @@ func TestVisibilityMatrixWrite(t *testing.T) {
 			return e.meeting(party(u), map[string]any{"title": "Nouveau meeting", "commune": w.ouidah.Id}), nil
 		}},
 		{"update", "events", "title of A1", []*core.Record{w.orgA, w.adminA}, upd(w.evA1, map[string]any{"title": "A1 (mod)"})},
-		{"update", "events", "B1 in progress", []*core.Record{w.officerCotonou, w.commanderCotonou}, upd(w.evB1, map[string]any{"status": "in_progress"})},
-		{"update", "events", "A2 in progress", []*core.Record{w.officerCalavi, w.commanderCalavi}, upd(w.evA2, map[string]any{"status": "in_progress"})},
+		{"update", "events", "B1 in progress", []*core.Record{w.officerCotonou, w.commanderCotonou}, atStart(w.evB1, upd(w.evB1, map[string]any{"status": "in_progress"}))},
+		{"update", "events", "A2 in progress", []*core.Record{w.officerCalavi, w.commanderCalavi}, atStart(w.evA2, upd(w.evA2, map[string]any{"status": "in_progress"}))},
 		{"delete", "events", "", nil, upd(w.evB2, nil)},
 		{"create", "assignments", "", nil, func(u *core.Record) (map[string]any, *core.Record) {
 			return map[string]any{"event": w.evA1.Id, "unit": w.comOuidah.Id, "role": "support", "status": "pending"}, nil
@@ -1048,6 +1057,7 @@ func TestVisibilityMatrixWrite(t *testing.T) {
 			for _, a := range c.allowed {
 				want = want || a == p.u
 			}
+			e.now = testNow
 			body, target := c.request(p.u)
 			snapshot := ""
 			if target != nil {

@@ -31,6 +31,11 @@ const (
 	// FilterGuard runs after AccountRateLimit, so a refused filter still
 	// counts against the account.
 	FilterGuard = apis.DefaultLoadAuthTokenMiddlewarePriority + 2
+
+	// RecordWriteTransaction runs after the body limit (the body is read
+	// within it before the transaction begins) and wraps the rest of a REST
+	// record write, PocketBase's handler included.
+	RecordWriteTransaction = apis.DefaultBodyLimitMiddlewarePriority + 1
 )
 
 // Realtime subscribe hooks (OnRealtimeSubscribeRequest).

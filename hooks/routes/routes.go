@@ -33,6 +33,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		s.bindAccountRateLimit(se)
 		s.bindFilterGuard(se)
+		s.bindRecordWriteTransaction(se)
 		s.bindJurisdictionRoutes(se)
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)

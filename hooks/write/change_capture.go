@@ -44,12 +44,17 @@ func (s *Engine) captureWrite(action string) func(e *core.RecordEvent) error {
 		if !synced && !audited {
 			return e.Next()
 		}
-		var before map[string]any
-		if action != "create" {
-			before = e.Record.Original().FieldsData()
-		}
 		return s.withTx(e, func(tx core.App) error {
 			r, deleted := e.Record, action == "delete"
+			if action == "update" && !isSystemWrite(e.Context) {
+				if err := rebase(tx, r); err != nil {
+					return err
+				}
+			}
+			var before map[string]any
+			if action != "create" {
+				before = r.Original().FieldsData()
+			}
 			var save *eventSave
 			if name == "events" && !deleted {
 				save = beginEventSave(tx, r)

@@ -69,7 +69,7 @@ func (s *Engine) authorizeEvent(actor jurisdiction.Actor, authID string, r *core
 		b, _ := eventFromRecord(r.Original())
 		before, lead = &b, r.Original().GetString("lead_unit")
 	}
-	if err := jurisdiction.CheckEventWrite(actor, before, after, changed, lead); err != nil {
+	if err := jurisdiction.CheckEventWrite(actor, before, after, changed, lead, s.Now()); err != nil {
 		return apierr.FromRule(err)
 	}
 	if r.IsNew() {

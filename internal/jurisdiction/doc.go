@@ -6,7 +6,7 @@
 //
 // Typical flow for an event create/update:
 //
-//	CheckEventWrite(actor, before, after, changed, leadUnit)   // J12
+//	CheckEventWrite(actor, before, after, changed, leadUnit, now) // J12
 //	place, err := Resolve(ev, geo)                             // J1
 //	err = CheckRules(ev, election)                             // J7, J8
 //	plan, err := Assign(ev, place, geo, coverage, election)    // J2–J4, J9, J11

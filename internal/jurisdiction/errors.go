@@ -36,6 +36,7 @@ const (
 	CodeForbidden               = "forbidden" // actor may not write this record at all
 	CodeInvalidStatusTransition = "invalid_status_transition"
 	CodeEventClosed             = "event_closed"
+	CodeStatusOutOfWindow       = "status_out_of_window" // in_progress/completed far from the event's time
 	CodeInvalidOfficers         = "invalid_officers"
 
 	// references and input the rules cannot place

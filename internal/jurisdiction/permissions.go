@@ -3,6 +3,7 @@ package jurisdiction
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // ServerEventFields are event fields only the server writes (J12).
@@ -33,6 +34,48 @@ func isPolice(role string) bool {
 
 func closedStatus(s string) bool { return s == EventCancelled || s == EventCompleted }
 
+// The window in which police may mark an event in progress: from
+// InProgressEarly before its start (crowds gather, the unit deploys) to
+// InProgressLate after its end (the report is written afterwards).
+const (
+	InProgressEarly = 2 * time.Hour
+	InProgressLate  = 12 * time.Hour
+)
+
+// CheckStatusWindow refuses a police status that the clock contradicts: an
+// event marked in progress days ahead, or completed before it began, can no
+// longer be edited, acknowledged or given a receipt, which would let one
+// officer refuse a lawful declaration (J12).
+func CheckStatusWindow(ev Event, to string, now time.Time) error {
+	switch to {
+	case EventInProgress:
+		if now.Before(ev.StartsAt.Add(-InProgressEarly)) || now.After(ev.EndsAt.Add(InProgressLate)) {
+			return ruleErr(CodeStatusOutOfWindow, "status", "an event can be marked in progress only from %.0f h before its start to %.0f h after its end",
+				InProgressEarly.Hours(), InProgressLate.Hours())
+		}
+	case EventCompleted:
+		if now.Before(ev.StartsAt) {
+			return ruleErr(CodeStatusOutOfWindow, "status", "an event can be marked completed only once it has started")
+		}
+	}
+	return nil
+}
+
+// isStatusUndo reports whether the write is the lead commander taking back
+// a police status set by mistake: in_progress → declared, completed →
+// in_progress or declared, the status alone.
+func isStatusUndo(actor Actor, before *Event, after Event, changed []string, leadUnit string) bool {
+	if before == nil || actor.Role != ActorCommander || actor.Unit == "" || actor.Unit != leadUnit {
+		return false
+	}
+	if len(changed) != 1 || changed[0] != "status" {
+		return false
+	}
+	from, to := before.status(), after.status()
+	return (from == EventInProgress && to == EventDeclared) ||
+		(from == EventCompleted && (to == EventInProgress || to == EventDeclared))
+}
+
 // CheckEventWrite applies J12 to an event create (before == nil) or update.
 // changed lists the record field names (PocketBase names) whose value the
 // request changes (on create: the fields it sets), including server fields;
@@ -50,13 +93,17 @@ func closedStatus(s string) bool { return s == EventCancelled || s == EventCompl
 //     status may change → forbidden_field (first other field); actor.Unit
 //     must be leadUnit → forbidden (status); transitions declared →
 //     in_progress, declared → completed, in_progress → completed, else
-//     invalid_status_transition;
+//     invalid_status_transition; in_progress only from InProgressEarly
+//     before the start to InProgressLate after the end, completed only once
+//     the event has started → status_out_of_window (CheckStatusWindow);
+//     the lead's commander may undo a status (in_progress → declared,
+//     completed → in_progress or declared), even of a completed event;
 //  5. other roles → forbidden.
 //
 // Nothing un-cancels; organizers edit other fields freely while the event is
-// declared or in progress.
-func CheckEventWrite(actor Actor, before *Event, after Event, changed []string, leadUnit string) error {
-	if before != nil && closedStatus(before.status()) {
+// declared or in progress. now is the server clock.
+func CheckEventWrite(actor Actor, before *Event, after Event, changed []string, leadUnit string, now time.Time) error {
+	if before != nil && closedStatus(before.status()) && !isStatusUndo(actor, before, after, changed, leadUnit) {
 		return ruleErr(CodeEventClosed, "status", "event %q is %s and can no longer be modified", before.ID, before.status())
 	}
 	for _, f := range changed {
@@ -101,14 +148,15 @@ func CheckEventWrite(actor Actor, before *Event, after Event, changed []string, 
 		if actor.Unit == "" || actor.Unit != leadUnit {
 			return ruleErr(CodeForbidden, "status", "only the lead unit %q may change the status of event %q", leadUnit, before.ID)
 		}
-		if from != to {
-			ok := (from == EventDeclared && (to == EventInProgress || to == EventCompleted)) ||
-				(from == EventInProgress && to == EventCompleted)
-			if !ok {
-				return ruleErr(CodeInvalidStatusTransition, "status", "police may not change event status from %q to %q", from, to)
-			}
+		if from == to || isStatusUndo(actor, before, after, changed, leadUnit) {
+			return nil
 		}
-		return nil
+		ok := (from == EventDeclared && (to == EventInProgress || to == EventCompleted)) ||
+			(from == EventInProgress && to == EventCompleted)
+		if !ok {
+			return ruleErr(CodeInvalidStatusTransition, "status", "police may not change event status from %q to %q", from, to)
+		}
+		return CheckStatusWindow(after, to, now)
 	default:
 		return ruleErr(CodeForbidden, "", "role %q cannot write events", actor.Role)
 	}

@@ -64,8 +64,14 @@ func TestCheckEventWrite(t *testing.T) {
 		{"commander edits time", commander, &base, moved, nil, lead, CodeForbiddenField, "starts_at"},
 		{"officer edits title", officer, &base, base, []string{"title"}, lead, CodeForbiddenField, "title"},
 		{"commander cancels", commander, &base, to(EventCancelled), nil, lead, CodeInvalidStatusTransition, "status"},
-		{"commander back to declared", commander, st(EventInProgress), to(EventDeclared), nil, lead, CodeInvalidStatusTransition, "status"},
-		{"commander reopens completed", commander, st(EventCompleted), to(EventInProgress), nil, lead, CodeEventClosed, "status"},
+		{"commander undoes in progress", commander, st(EventInProgress), to(EventDeclared), nil, lead, "", ""},
+		{"commander reopens completed", commander, st(EventCompleted), to(EventInProgress), nil, lead, "", ""},
+		{"commander undoes completed", commander, st(EventCompleted), to(EventDeclared), nil, lead, "", ""},
+		{"officer undoes in progress", officer, st(EventInProgress), to(EventDeclared), nil, lead, CodeInvalidStatusTransition, "status"},
+		{"officer reopens completed", officer, st(EventCompleted), to(EventInProgress), nil, lead, CodeEventClosed, "status"},
+		{"other commander reopens", otherCmd, st(EventCompleted), to(EventInProgress), nil, lead, CodeEventClosed, "status"},
+		{"commander reopens and edits", commander, st(EventCompleted), to(EventInProgress), []string{"status", "title"}, lead, CodeEventClosed, "status"},
+		{"commander un-cancels", commander, st(EventCancelled), to(EventDeclared), nil, lead, CodeEventClosed, "status"},
 		{"police create", commander, nil, base, nil, lead, CodeForbidden, ""},
 		{"police server field", commander, &base, base, []string{"lead_unit"}, lead, CodeServerField, "lead_unit"},
 		// others
@@ -77,7 +83,8 @@ func TestCheckEventWrite(t *testing.T) {
 			if changed == nil {
 				changed = EventFieldsChanged(tc.before, tc.after)
 			}
-			wantCode(t, CheckEventWrite(tc.actor, tc.before, tc.after, changed, tc.lead), tc.code, tc.fld)
+			during := lt(2026, 4, 5, 11, 0)
+			wantCode(t, CheckEventWrite(tc.actor, tc.before, tc.after, changed, tc.lead, during), tc.code, tc.fld)
 		})
 	}
 }
@@ -180,5 +187,43 @@ func TestFrenchCoversAllCodes(t *testing.T) {
 	err := error(ruleErr(CodeQuietHours, "", "x"))
 	if !HasCode(err, CodeQuietHours) || HasCode(nil, CodeQuietHours) {
 		t.Fatal("HasCode")
+	}
+}
+
+// TestCheckEventWriteClock: police statuses follow the event's time, so that
+// no officer can freeze an event days ahead (J12).
+func TestCheckEventWriteClock(t *testing.T) {
+	officer := Actor{Role: ActorOfficer, Unit: "cGodomey", UnitDepartement: "depA"}
+	commander := Actor{Role: ActorCommander, Unit: "cGodomey", UnitDepartement: "depA"}
+	base := Event{ID: "e1", Party: "p1", Election: "el2026", Kind: KindMeeting, Status: EventDeclared, Commune: "comA1",
+		StartsAt: lt(2026, 4, 5, 10, 0), EndsAt: lt(2026, 4, 5, 12, 0)}
+	st := func(s string) *Event { e := base; e.Status = s; return &e }
+	to := func(s string) Event { e := base; e.Status = s; return e }
+	tests := []struct {
+		name   string
+		actor  Actor
+		before *Event
+		after  Event
+		now    time.Time
+		code   string
+	}{
+		{"officer starts 3 days early", officer, &base, to(EventInProgress), lt(2026, 4, 2, 10, 0), CodeStatusOutOfWindow},
+		{"officer starts as the crowd gathers", officer, &base, to(EventInProgress), lt(2026, 4, 5, 8, 0), ""},
+		{"officer starts 2h01 early", officer, &base, to(EventInProgress), lt(2026, 4, 5, 7, 59), CodeStatusOutOfWindow},
+		{"officer starts after the report window", officer, &base, to(EventInProgress), lt(2026, 4, 6, 0, 1), CodeStatusOutOfWindow},
+		{"commander completes 8 days early", commander, &base, to(EventCompleted), lt(2026, 3, 28, 10, 0), CodeStatusOutOfWindow},
+		{"commander completes before start", commander, st(EventInProgress), to(EventCompleted), lt(2026, 4, 5, 9, 59), CodeStatusOutOfWindow},
+		{"commander completes a week later", commander, &base, to(EventCompleted), lt(2026, 4, 12, 10, 0), ""},
+		{"commander undoes a week early", commander, st(EventCompleted), to(EventDeclared), lt(2026, 3, 28, 10, 0), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckEventWrite(tc.actor, tc.before, tc.after, EventFieldsChanged(tc.before, tc.after), "cGodomey", tc.now)
+			fld := ""
+			if tc.code != "" {
+				fld = "status"
+			}
+			wantCode(t, err, tc.code, fld)
+		})
 	}
 }
