@@ -216,7 +216,9 @@ func TestConcurrentEventWritesAreSerialised(t *testing.T) {
 			func() response {
 				return e.do("PATCH", "/api/collections/assignments/records/"+lead.Id, w.commanderCotonou, map[string]any{"status": "acknowledged"})
 			},
-			func() response { return e.do("PATCH", url, w.commanderCotonou, map[string]any{"status": "in_progress"}) },
+			func() response {
+				return e.do("PATCH", url, w.commanderCotonou, map[string]any{"status": "in_progress"})
+			},
 			func() response { return e.do("PATCH", url, w.commanderCalavi, map[string]any{"status": "in_progress"}) })
 		var wg sync.WaitGroup
 		results := make([]response, len(writes))
