@@ -61,9 +61,19 @@ export function render(main, params, [id]) {
       h('a', { class: 'btn btn-primary', href: `#/modifier/${ev.id}` }, 'Modifier'),
       h('button', { class: 'btn btn-danger', type: 'button', onclick: () => cancelEvent(ev) }, 'Annuler l’événement'));
   }
-  if (isPolice(me) && ev.lead_unit && (ev.lead_unit === me.unit || me.role === 'director') && !closed && !ev._unsynced) {
-    if (ev.status === 'declared') actions.append(h('button', { class: 'btn', type: 'button', onclick: () => setStatus(ev, 'in_progress') }, 'Marquer en cours'));
-    if (ev.status === 'in_progress') actions.append(h('button', { class: 'btn', type: 'button', onclick: () => setStatus(ev, 'completed') }, 'Marquer terminé'));
+  if (isPolice(me) && ev.lead_unit && (ev.lead_unit === me.unit || me.role === 'director') && ev.status !== 'cancelled' && !ev._unsynced) {
+    // The server accepts a police status only around the event's time
+    // (from 2 h before the start to 12 h after the end; completed once
+    // started), and lets the lead's commander take a status back.
+    const now = Date.now(), start = Date.parse(ev.starts_at), end = Date.parse(ev.ends_at);
+    const canStart = now >= start - 2 * 3600e3 && now <= end + 12 * 3600e3;
+    const started = now >= start;
+    const commander = me.role === 'commander' && ev.lead_unit === me.unit;
+    const btn = (label, status) => h('button', { class: 'btn', type: 'button', onclick: () => setStatus(ev, status) }, label);
+    if (ev.status === 'declared' && canStart) actions.append(btn('Marquer en cours', 'in_progress'));
+    if ((ev.status === 'declared' || ev.status === 'in_progress') && started) actions.append(btn('Marquer terminé', 'completed'));
+    if (ev.status === 'in_progress' && commander) actions.append(btn('Pas encore en cours', 'declared'));
+    if (ev.status === 'completed' && commander) actions.append(btn('Rouvrir (pas terminé)', 'in_progress'));
   }
   actions.append(h('a', { class: 'btn', href: `#/incident?evenement=${ev.id}` }, 'Signaler un incident'));
 
