@@ -625,6 +625,14 @@ async function main() {
       assert(list.items.length === 1, `expected 1 incident on the server, got ${list.items.length}`);
       assert((list.items[0].photos || []).length === 1, 'the incident photo was not stored');
       await pg.locator('#inc-h').waitFor();
+      // protected file: shown through a file token, refused without one
+      const img = pg.locator('.photos img').first();
+      await img.waitFor({ timeout: 15000 });
+      await until(async () => img.evaluate((el) => el.complete && el.naturalWidth > 0), { message: 'the incident photo to load with a file token' });
+      const src = await img.getAttribute('src');
+      assert(src.includes('token='), `photo URL without a file token: ${src}`);
+      const bare = await fetch(base + src.split('?')[0]);
+      assert(bare.status === 404, `the photo was served without a token: ${bare.status}`);
     }, { critical: false });
 
     await step('commander Abomey-Calavi: never sees the event', async () => {

@@ -99,3 +99,22 @@ export function login(identity, password) {
 export function refreshAuth() {
   return api('/api/collections/users/auth-refresh', { method: 'POST' });
 }
+
+// Incident photos are protected files: each URL carries a short-lived file
+// token (PocketBase issues them for about 3 minutes). One token serves every
+// photo shown meanwhile; a new one is asked for once it is 2 minutes old.
+let fileTok = { value: '', at: 0, owner: '' };
+
+export async function fileToken() {
+  if (fileTok.value && fileTok.owner === token && Date.now() - fileTok.at < 120e3) return fileTok.value;
+  const res = await api('/api/files/token', { method: 'POST' });
+  fileTok = { value: res.token, at: Date.now(), owner: token };
+  return res.token;
+}
+
+/** URL of a protected file of a record; thumb e.g. '320x0'. */
+export async function protectedFileURL(collection, recordId, name, thumb = '') {
+  const q = new URLSearchParams({ token: await fileToken() });
+  if (thumb) q.set('thumb', thumb);
+  return `/api/files/${encodeURIComponent(collection)}/${encodeURIComponent(recordId)}/${encodeURIComponent(name)}?${q}`;
+}

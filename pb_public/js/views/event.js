@@ -11,6 +11,7 @@ import {
 } from '../labels.js';
 import { formatRange, formatFull, formatDateTime } from '../time.js';
 import { eventBadges, localNotices } from './common.js';
+import { protectedFileURL } from '../api.js';
 
 export function render(main, params, [id]) {
   const ev = store.get('events', id);
@@ -219,5 +220,38 @@ function incidentsSection(ev) {
       h('strong', null, `${INCIDENT_KINDS[i.kind] || i.kind} · gravité ${i.severity}`),
       h('p', { class: 'card-line' }, formatDateTime(i.occurred_at)),
       h('p', { class: 'card-line' }, i.description),
+      incidentPhotos(i),
       h('div', { class: 'badges' }, ...(i._local || []).map((l) => badge(l.status === 'pending' ? 'En attente d’envoi' : 'Refusé', l.status === 'pending' ? 'muted' : 'danger')))))));
+}
+
+// Photos are protected files: they are fetched online only, with a file
+// token, as 320 px thumbnails that open the full photo.
+function incidentPhotos(i) {
+  const names = Array.isArray(i.photos) ? i.photos : [];
+  if (!names.length || i._local) return null;
+  const box = h('div', { class: 'photos' });
+  if (!navigator.onLine) {
+    box.append(h('p', { class: 'card-line' }, `${names.length} photo(s), visibles une fois en ligne.`));
+    return box;
+  }
+  (async () => {
+    try {
+      for (const name of names) {
+        const thumb = await protectedFileURL('incidents', i.id, name, '320x0');
+        // the full photo gets a token of its own when tapped: the
+        // thumbnail's may have expired by then
+        const open = async (e) => {
+          e.preventDefault();
+          const win = window.open('', '_blank');
+          const url = await protectedFileURL('incidents', i.id, name);
+          if (win) win.location = url; else location.href = url;
+        };
+        box.append(h('a', { href: '#', onclick: open, 'aria-label': 'Ouvrir la photo en grand' },
+          h('img', { src: thumb, alt: 'Photo de l’incident', loading: 'lazy', width: '160' })));
+      }
+    } catch {
+      box.replaceChildren(h('p', { class: 'card-line' }, 'Photos indisponibles pour le moment.'));
+    }
+  })();
+  return box;
 }
