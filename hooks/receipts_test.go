@@ -567,12 +567,15 @@ func TestReceiptRevocation(t *testing.T) {
 				t.Fatalf("revoked_at %v reason %q, want %v %q", first.GetDateTime("revoked_at"), first.GetString("revoked_reason"), e.now, tc.reason)
 			}
 			v, _ := e.rcVerify(token)
-			if v.Valid || !v.Revoked || v.Code != receipts.CodeRevoked || !strings.Contains(v.Error, tc.reason) || v.Claims == nil {
+			if v.Valid || !v.Revoked || v.Code != receipts.CodeRevoked || !strings.Contains(v.Error, tc.reason) || v.Claims != nil {
 				t.Fatalf("verify revoked: %+v", v)
 			}
-			list := e.do("GET", "/api/receipts/revoked", w.officerCotonou, nil)
-			if list.Status != http.StatusOK || !strings.Contains(string(list.Body), first.GetString("number")) {
-				t.Fatalf("revocation list: %s", list)
+			// the party and the unit that leads now see the revocation
+			for _, u := range []*core.Record{w.orgA, map[bool]*core.Record{true: w.officerCotonou, false: w.officerCalavi}[tc.stillLeads]} {
+				list := e.do("GET", "/api/receipts/revoked", u, nil)
+				if list.Status != http.StatusOK || !strings.Contains(string(list.Body), first.GetString("number")) {
+					t.Fatalf("revocation list of %s: %s", u.GetString("email"), list)
+				}
 			}
 			if tc.name == "cancelled" {
 				if res := e.rcAck(ev, w.commanderCotonou); res.Status == http.StatusOK {
@@ -772,7 +775,7 @@ func TestReceiptVerifyEndpoint(t *testing.T) {
 			t.Fatalf("just before expiry: %+v", v)
 		}
 		e.now = exp.Add(receipts.Leeway + time.Second)
-		if v, _ := e.rcVerify(token); v.Valid || v.Code != receipts.CodeExpired || v.Claims == nil {
+		if v, _ := e.rcVerify(token); v.Valid || v.Code != receipts.CodeExpired || v.Claims != nil {
 			t.Fatalf("after expiry: %+v", v)
 		}
 	})
@@ -1305,6 +1308,69 @@ func TestReceiptInteropJose(t *testing.T) {
 	for _, tok := range []string{token, fresh} {
 		if res, err := jose(tok, at...); err != nil || res["valid"] != true {
 			t.Fatalf("jose after rotation: %v %v", res, err)
+		}
+	}
+}
+
+// TestReceiptRevocationListScope: GET /api/receipts/revoked answers the
+// revocations of the receipts the caller may see, no other party's or
+// département's (issue 12.9).
+func TestReceiptRevocationListScope(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	evA := e.rcDeclare(nil) // party A, Cotonou
+	recA := e.rcAckOK(evA)
+	evB := e.mustDeclare(w.orgB, e.meeting(w.partyB, map[string]any{"commune": w.calavi.Id,
+		"starts_at": local(2026, 3, 14, 15, 0), "ends_at": local(2026, 3, 14, 17, 0)}))
+	if res := e.do("PATCH", "/api/collections/assignments/records/"+e.rcLead(evB).Id, w.commanderCalavi, map[string]any{"status": "acknowledged"}); res.Status != http.StatusOK {
+		t.Fatalf("ack B: %s", res)
+	}
+	recB := e.rcStanding(evB)
+	for _, c := range []struct {
+		as     *core.Record
+		ev     string
+		reason string
+	}{{w.orgA, evA, "cancelled"}, {w.orgB, evB, "cancelled"}} {
+		if res := e.do("PATCH", "/api/collections/events/records/"+c.ev, c.as, map[string]any{"status": "cancelled"}); res.Status != http.StatusOK {
+			t.Fatalf("cancel: %s", res)
+		}
+	}
+	a, b := recA.GetString("number"), recB.GetString("number")
+	for _, c := range []struct {
+		name   string
+		as     *core.Record
+		sees   []string
+		hidden []string
+	}{
+		{"party A", w.orgA, []string{a}, []string{b}},
+		{"party B admin", w.adminB, []string{b}, []string{a}},
+		{"Cotonou officer", w.officerCotonou, []string{a}, []string{b}},
+		{"Calavi commander", w.commanderCalavi, []string{b}, []string{a}},
+		{"Littoral director", w.directorLittoral, []string{a}, []string{b}},
+		{"ministry", w.ministry, []string{a, b}, nil},
+		{"Ouidah (neither)", e.save("users", map[string]any{"email": "ouidah@test.bj", "password": testPassword, "role": "officer",
+			"unit": w.comOuidah.Id, "phone": "+22997000099", "verified": true}), nil, []string{a, b}},
+	} {
+		res := e.do("GET", "/api/receipts/revoked", c.as, nil)
+		var list receipts.RevocationList
+		if res.Status != http.StatusOK || json.Unmarshal(res.Body, &list) != nil {
+			t.Fatalf("%s: %s", c.name, res)
+		}
+		for _, n := range c.sees {
+			if r, ok := list.Lookup(n); !ok || r.Reason != "cancelled" {
+				t.Errorf("%s does not see revocation %s: %s", c.name, n, res)
+			}
+		}
+		for _, n := range c.hidden {
+			if _, ok := list.Lookup(n); ok {
+				t.Errorf("%s sees revocation %s of another party or unit", c.name, n)
+			}
+		}
+	}
+	// verification still knows every revocation
+	for _, r := range []*core.Record{recA, recB} {
+		if v, _ := e.rcVerify(r.GetString("token")); v.Valid || !v.Revoked {
+			t.Errorf("verify %s: %+v", r.GetString("number"), v)
 		}
 	}
 }

@@ -22,7 +22,7 @@ func (s *Routes) bindReceiptRoutes(se *core.ServeEvent) {
 		return e.JSON(http.StatusOK, kr.JWKS())
 	})
 	se.Router.GET("/api/receipts/revoked", func(e *core.RequestEvent) error {
-		list, err := write.RevocationList(e.App)
+		list, err := write.RevocationListFor(e.App, e.Auth)
 		if err != nil {
 			return e.InternalServerError("", err)
 		}

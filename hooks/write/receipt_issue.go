@@ -13,6 +13,7 @@ import (
 	"github.com/pocketbase/dbx"
 	validation "github.com/pocketbase/ozzo-validation/v4"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/search"
 	"github.com/pocketbase/pocketbase/tools/types"
 )
 
@@ -233,13 +234,50 @@ func (s *Engine) revokeReceipts(tx core.App, eventID, reason string) error {
 	return nil
 }
 
-// RevocationList reads every revoked receipt.
+// RevocationList reads every revoked receipt: what verification checks
+// against (the server's verify endpoint, the offline export).
 func RevocationList(app core.App) (receipts.RevocationList, error) {
-	var rows []struct {
-		Number, Reason string
-		At             string `db:"revoked_at"`
+	return revocations(app.DB().Select("receipts.number", "receipts.revoked_reason", "receipts.revoked_at").From("receipts"))
+}
+
+// RevocationListFor reads the revoked receipts auth may see: the receipts
+// list rule (DESIGN §3) decides, as for the records themselves. A party
+// learns of its own withdrawn receipts, a unit of those of its events; the
+// list names a receipt's time and reason of revocation, which are not
+// another party's or another département's business.
+func RevocationListFor(app core.App, auth *core.Record) (receipts.RevocationList, error) {
+	col, err := app.FindCachedCollectionByNameOrId("receipts")
+	if err != nil {
+		return receipts.RevocationList{}, err
 	}
-	err := app.DB().NewQuery("SELECT number, revoked_reason AS reason, revoked_at FROM receipts WHERE revoked_at != ''").All(&rows)
+	q := app.DB().Select("receipts.number", "receipts.revoked_reason", "receipts.revoked_at").Distinct(true).From("receipts")
+	if auth == nil || !auth.IsSuperuser() {
+		if col.ListRule == nil {
+			return receipts.NewRevocationList(), nil
+		}
+		info := &core.RequestInfo{Auth: auth, Context: core.RequestInfoContextDefault, Method: "GET"}
+		if *col.ListRule != "" {
+			resolver := core.NewRecordFieldResolver(app, col, info, true)
+			expr, err := search.FilterData(*col.ListRule).BuildExpr(resolver)
+			if err != nil {
+				return receipts.RevocationList{}, err
+			}
+			q.AndWhere(expr)
+			if err := resolver.UpdateQuery(q); err != nil {
+				return receipts.RevocationList{}, err
+			}
+		}
+	}
+	return revocations(q)
+}
+
+func revocations(q *dbx.SelectQuery) (receipts.RevocationList, error) {
+	var rows []struct {
+		Number string `db:"number"`
+		Reason string `db:"revoked_reason"`
+		At     string `db:"revoked_at"`
+	}
+	err := q.AndWhere(dbx.NewExp("receipts.revoked_at != ''")).All(&rows)
 	list := receipts.NewRevocationList()
 	for _, r := range rows {
 		at, _ := types.ParseDateTime(r.At)

@@ -178,7 +178,14 @@ type Answer struct {
 	Code    string  `json:"code"`
 }
 
-// Answer is r as answered to a client.
+// Answer is r as answered to a client. The claims are answered only for a
+// valid receipt: those of a forged, expired or revoked token are whatever
+// its bearer wrote or no longer stand, and a verifier must not show them as
+// the server's word.
 func (r Result) Answer() Answer {
-	return Answer{Valid: r.Valid, Revoked: r.Revoked, Claims: r.Claims, Error: r.Error, Code: r.Code}
+	a := Answer{Valid: r.Valid, Revoked: r.Revoked, Error: r.Error, Code: r.Code}
+	if r.Valid {
+		a.Claims = r.Claims
+	}
+	return a
 }

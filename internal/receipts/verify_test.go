@@ -257,3 +257,39 @@ func TestNewClaims(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerClaimsOnlyWhenValid: the answer to a client carries claims
+// for a valid receipt only; a forged, revoked or expired one answers its
+// code and nothing a bearer wrote (issue 12.9).
+func TestAnswerClaimsOnlyWhenValid(t *testing.T) {
+	k := fixedKey(t, 1)
+	keys := Keyring{Active: k}.JWKS()
+	c := sampleClaims(t)
+	valid := mustIssue(t, k, c)
+	edited := c
+	edited.Place = "Ailleurs"
+	var revoked RevocationList
+	revoked.Revoke(c.Number, t0.Add(2*time.Hour), "event cancelled")
+	during := c.StartsAt.Add(time.Hour)
+	for _, tc := range []struct {
+		name  string
+		token string
+		list  RevocationList
+		now   time.Time
+		valid bool
+	}{
+		{"valid", valid, RevocationList{}, during, true},
+		{"forged", replacePart(valid, 1, segment(t, edited)), RevocationList{}, during, false},
+		{"foreign key", mustIssue(t, fixedKey(t, 2), c), RevocationList{}, during, false},
+		{"revoked", valid, revoked, during, false},
+		{"expired", valid, RevocationList{}, c.ExpiresAt.Time.Add(time.Hour), false},
+	} {
+		a := Verify(tc.token, keys, tc.list, tc.now).Answer()
+		if a.Valid != tc.valid || (a.Claims != nil) != tc.valid {
+			t.Errorf("%s: valid = %v, claims = %+v", tc.name, a.Valid, a.Claims)
+		}
+		if !tc.valid && a.Code == "" {
+			t.Errorf("%s: no code", tc.name)
+		}
+	}
+}

@@ -96,9 +96,10 @@ export async function refreshKeys(force = false) {
 }
 
 /**
- * Revocation list of all receipts (the replica only holds receipts of the
- * user's own scope), so a checkpoint can refuse a revoked receipt of another
- * unit's event while offline.
+ * Revocation list of the receipts this user may see (its party's, or its
+ * sector's), kept apart from the replica so that a receipt revoked after it
+ * left the replica is still refused offline. Other sectors' revocations are
+ * the server's to tell (the verify view asks it when online).
  */
 export async function refreshRevocations() {
   try {

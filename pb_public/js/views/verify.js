@@ -8,6 +8,7 @@ import { getMeta } from '../db.js';
 import { refreshKeys } from '../sync.js';
 import { verify, extractToken, digest } from '../receipt.js';
 import { errorMessage } from '../labels.js';
+import { api } from '../api.js';
 import { formatFull, formatRange, relative } from '../time.js';
 
 let stopScan = null;
@@ -35,6 +36,17 @@ export function render(main) {
     if ((res.code === 'unknown_key' || res.code === 'no_keys') && navigator.onLine) {
       keys = await refreshKeys(true);
       res = await verify(token, { keys, isRevoked });
+    }
+    // This phone knows the revocations of its own sector only: online, the
+    // server (which knows them all) confirms a receipt that looks valid;
+    // offline, a receipt of another sector's event is flagged unconfirmed.
+    if (res.valid && navigator.onLine) {
+      try {
+        const server = await api('/api/receipts/verify', { method: 'POST', body: { token } });
+        if (server && !server.valid) res = { ...res, valid: false, code: server.code || 'revoked' };
+      } catch { /* unreachable: keep the offline verdict */ }
+    } else if (res.valid && !store.get('events', res.claims.evt)) {
+      res = { ...res, unconfirmed: true };
     }
     result.replaceChildren(await resultCard(res));
     result.focus();
@@ -106,6 +118,7 @@ async function resultCard(res) {
   return h('div', { class: `card verdict ${ok ? 'verdict-ok' : 'verdict-bad'}`, role: 'alert' },
     h('p', { class: 'verdict-title' }, ok ? badge('Récépissé valide', 'ok') : badge('Récépissé NON valide', 'danger')),
     ok ? null : h('p', null, errorMessage(res.code)),
+    res.unconfirmed ? h('p', { class: 'alert alert-warn' }, 'Événement d’un autre secteur : sa révocation éventuelle n’est pas connue hors ligne. Confirmez dès que le réseau revient.') : null,
     rows.length ? h('dl', { class: 'details' }, rows) : null,
     match,
     ev ? h('a', { class: 'btn', href: `#/evenement/${ev.id}` }, 'Voir l’événement') : null);
