@@ -4,6 +4,7 @@ import (
 	"coprosec/hooks/write"
 	"encoding/json"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -28,7 +29,7 @@ func (s *Routes) bindRecordRequests() {
 }
 
 func (s *Routes) onWriteRequest(e *core.RecordRequestEvent) error {
-	if body, ok := rawJSONBody(e.RequestEvent); ok {
+	if body, ok := sentBody(e.RequestEvent); ok {
 		if err := write.CheckBodyTypes(e.Collection, body); err != nil {
 			return err
 		}
@@ -40,20 +41,46 @@ func (s *Routes) onWriteRequest(e *core.RecordRequestEvent) error {
 	return e.Next()
 }
 
-// rawJSONBody re-reads the submitted JSON body as the client sent it:
-// PocketBase's request info already holds the values coerced to the field
-// types. The body reader is rereadable, so this costs one more decode.
-func rawJSONBody(e *core.RequestEvent) (map[string]any, bool) {
-	if !strings.HasPrefix(e.Request.Header.Get("Content-Type"), "application/json") || e.Request.Body == nil {
-		return nil, false
+// sentBody re-reads the submitted body as the client sent it: PocketBase's
+// request info already holds the values coerced to the field types. A JSON
+// body is decoded again (the body reader is rereadable); a multipart form
+// gives its text values (a repeated key is a list) and its @jsonPayload.
+func sentBody(e *core.RequestEvent) (map[string]any, bool) {
+	ct := e.Request.Header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/json") && e.Request.Body != nil:
+		raw, err := io.ReadAll(e.Request.Body)
+		if err != nil {
+			return nil, false
+		}
+		var body map[string]any
+		if json.Unmarshal(raw, &body) != nil {
+			return nil, false
+		}
+		return body, true
+	case strings.HasPrefix(ct, "multipart/form-data") && e.Request.MultipartForm != nil:
+		body := map[string]any{}
+		for k, vs := range e.Request.MultipartForm.Value {
+			if k == "@jsonPayload" {
+				for _, v := range vs {
+					var payload map[string]any
+					if json.Unmarshal([]byte(v), &payload) == nil {
+						maps.Copy(body, payload)
+					}
+				}
+				continue
+			}
+			if len(vs) == 1 {
+				body[k] = vs[0]
+			} else {
+				list := make([]any, len(vs))
+				for i, v := range vs {
+					list[i] = v
+				}
+				body[k] = list
+			}
+		}
+		return body, true
 	}
-	raw, err := io.ReadAll(e.Request.Body)
-	if err != nil {
-		return nil, false
-	}
-	var body map[string]any
-	if json.Unmarshal(raw, &body) != nil {
-		return nil, false
-	}
-	return body, true
+	return nil, false
 }

@@ -2,7 +2,9 @@ package write
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
+	"strings"
 
 	"coprosec/hooks/apierr"
 	"coprosec/internal/geo"
@@ -12,36 +14,100 @@ import (
 )
 
 // CheckBodyTypes refuses values that PocketBase would silently coerce: a
-// geo point that is not {"lat": n, "lon": n} becomes (0, 0) and a bool
-// that is not a boolean becomes false. A field phone sending "Cotonou" as
-// a location must hear that it was wrong, not lose the place.
+// word for a number becomes 0, an object for a list becomes [], a number
+// for a text becomes its digits, a geo point that is not {"lat": n, "lon":
+// n} becomes (0, 0) and a bool that is not a boolean becomes false. A field
+// phone sending "Cotonou" as a location must hear that it was wrong, not
+// lose the place.
+//
+// body is the request body as sent: JSON values, or the strings of a
+// multipart form (where every value is text, and a list repeats its key).
+// Keys may carry PocketBase's modifiers ("field+", "+field", "field-").
 func CheckBodyTypes(c *core.Collection, body map[string]any) error {
 	for key, v := range body {
-		f := c.Fields.GetByName(key)
+		name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(key, "+"), "+"), "-")
+		f := c.Fields.GetByName(name)
 		if f == nil || v == nil {
 			continue
 		}
-		switch f.Type() {
-		case core.FieldTypeGeoPoint:
-			if s, ok := v.(string); ok && s == "" {
-				continue
-			}
-			if _, ok := asPoint(v); !ok {
-				return apierr.Rule(jurisdiction.CodeInvalidPoint, key, `Expected {"lat": …, "lon": …} in decimal degrees.`)
-			}
-		case core.FieldTypeBool:
-			switch x := v.(type) {
-			case bool:
-			case string:
-				if _, err := strconv.ParseBool(x); err != nil && x != "" {
-					return apierr.Rule(jurisdiction.CodeInvalidBool, key, "Expected true or false.")
-				}
-			default:
-				return apierr.Rule(jurisdiction.CodeInvalidBool, key, "Expected true or false.")
-			}
+		if err := checkValueType(f, name, v); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func checkValueType(f core.Field, name string, v any) error {
+	wrong := func(want string) error {
+		return apierr.Rule(jurisdiction.CodeInvalidType, name, "Expected "+want+".")
+	}
+	switch f.Type() {
+	case core.FieldTypeGeoPoint:
+		if s, ok := v.(string); ok && s == "" {
+			return nil
+		}
+		if _, ok := asPoint(v); !ok {
+			return apierr.Rule(jurisdiction.CodeInvalidPoint, name, `Expected {"lat": …, "lon": …} in decimal degrees.`)
+		}
+	case core.FieldTypeBool:
+		switch x := v.(type) {
+		case bool:
+		case string:
+			if _, err := strconv.ParseBool(x); err != nil && x != "" {
+				return apierr.Rule(jurisdiction.CodeInvalidBool, name, "Expected true or false.")
+			}
+		default:
+			return apierr.Rule(jurisdiction.CodeInvalidBool, name, "Expected true or false.")
+		}
+	case core.FieldTypeNumber:
+		n, ok := v.(float64)
+		if s, isText := v.(string); isText {
+			if strings.TrimSpace(s) == "" {
+				return nil
+			}
+			var err error
+			n, err = strconv.ParseFloat(strings.TrimSpace(s), 64)
+			ok = err == nil
+		}
+		if !ok {
+			return wrong("a number")
+		}
+		if math.IsNaN(n) || math.Abs(n) > maxSafeNumber {
+			return numberOutOfRange(name)
+		}
+	case core.FieldTypeText, core.FieldTypeEditor, core.FieldTypeEmail, core.FieldTypeURL, core.FieldTypeDate, core.FieldTypePassword:
+		if _, ok := v.(string); !ok {
+			return wrong("text")
+		}
+	case core.FieldTypeSelect, core.FieldTypeRelation:
+		if !isTextOrTextList(v) {
+			return wrong("an id or a list of ids")
+		}
+	}
+	return nil
+}
+
+func isTextOrTextList(v any) bool {
+	switch x := v.(type) {
+	case string, []string:
+		return true
+	case []any:
+		for _, e := range x {
+			if _, ok := e.(string); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// maxSafeNumber is the largest integer every client reads exactly: a
+// JavaScript number, a JSON decoder into float64, the receipt digest.
+const maxSafeNumber = 1<<53 - 1
+
+func numberOutOfRange(name string) error {
+	return apierr.Rule(jurisdiction.CodeNumberOutOfRange, name, "The number is too large.")
 }
 
 // asPoint reads a {"lat", "lon"} object (or its JSON string, as multipart

@@ -48,8 +48,11 @@ func interceptFields(e *core.RecordEvent, action string, fn func() error) error 
 
 func validateRecord(e *core.RecordEvent) error {
 	ws := sessionOf(e.App)
-	errs := validation.Errors{}
+	errs := checkValues(e.Record)
 	for _, f := range e.Record.Collection().Fields {
+		if errs[f.GetName()] != nil {
+			continue
+		}
 		var err error
 		if rel, ok := f.(*core.RelationField); ok && ws != nil {
 			err = ws.validateRelation(e, rel)
