@@ -341,7 +341,7 @@ func TestSyncPushLimits(t *testing.T) {
 	}
 	big := strings.Repeat("x", syncproto.MaxRequestBytes)
 	if _, res := e.syncPush(tok, "d", []syncMutation{mUpdate("big", "events", "nosuchevent0000", -1, map[string]any{"notes": big})}); res.Status != http.StatusBadRequest || res.code() != "too_large" {
-		t.Errorf("over 1 MiB: %s", res)
+		t.Errorf("over the body cap: %s", res)
 	}
 	for body, code := range map[string]string{
 		`{`:                "invalid_json",

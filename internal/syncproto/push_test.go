@@ -1,6 +1,7 @@
 package syncproto
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,5 +212,38 @@ func TestPushJSON(t *testing.T) {
 	}
 	if e := (&Error{Code: "c", Message: "m"}); fmt.Sprint(error(e)) != "c: m" {
 		t.Errorf("Error.Error() = %q", e.Error())
+	}
+}
+
+// TestPushFitsFullBatchOfCaravans: the documented 500 mutations fit in one
+// request for events as the field app sends them, a caravan with a route of
+// 64 points included (issue 12.16).
+func TestPushFitsFullBatchOfCaravans(t *testing.T) {
+	route := make([]map[string]float64, 64)
+	for i := range route {
+		route[i] = map[string]float64{"lat": 6.3654321 + float64(i)*0.0012345, "lon": 2.4183456 + float64(i)*0.0009876}
+	}
+	muts := make([]map[string]any, MaxMutations)
+	for i := range muts {
+		muts[i] = map[string]any{"id": fmt.Sprintf("m-%036d", i), "collection": "events", "op": "create",
+			"record_id": fmt.Sprintf("%015d", i), "data": map[string]any{
+				"party": "p0000000000001x", "election": "e0000000000001x", "kind": "caravan", "itinerary": "",
+				"title":   "Caravane de mobilisation de la jeunesse, étape " + fmt.Sprint(i),
+				"place":   "Départ du carrefour de l'Étoile rouge, arrivée place de l'Amazone",
+				"commune": "c0000000000001x", "arrondissement": "", "route": route,
+				"starts_at": "2026-03-14 09:00:00.000Z", "ends_at": "2026-03-14 12:00:00.000Z",
+				"expected_attendance": 1500, "security_needs": []string{"escort", "traffic"}, "sound_vehicle": true,
+				"notes": strings.Repeat("Prévoir la circulation alternée. ", 6), "status": "declared"}}
+	}
+	body, err := json.Marshal(map[string]any{"device": "phone-0123456789", "mutations": muts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := ParseRequest(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("%d bytes: %v", len(body), err)
+	}
+	if len(req.Mutations) != MaxMutations {
+		t.Fatalf("%d mutations parsed", len(req.Mutations))
 	}
 }

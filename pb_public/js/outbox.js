@@ -17,7 +17,12 @@ import { session } from './session.js';
 import * as store from './store.js';
 import { setStatus, emit } from './state.js';
 
+// A push request carries at most PUSH_BATCH mutations and PUSH_BYTES of
+// JSON: the server takes 500 and 4 MiB (DESIGN §5 push limits, README), but
+// on 2G a smaller request finishes before the connection drops. Caravan
+// routes make a mutation up to ~64 KB, so the byte cap is what splits them.
 const PUSH_BATCH = 100;
+const PUSH_BYTES = 512 * 1024;
 const inFlight = new Set(); // mutation ids being sent right now
 
 let deviceId = null;
@@ -152,8 +157,14 @@ async function runOnce() {
     let outcome;
     if (e.transport === 'push') {
       const batch = [e];
+      let bytes = JSON.stringify(toMutation(e)).length;
       while (batch.length < PUSH_BATCH && i + batch.length < entries.length &&
-        entries[i + batch.length].transport === 'push') batch.push(entries[i + batch.length]);
+        entries[i + batch.length].transport === 'push') {
+        const next = entries[i + batch.length];
+        bytes += JSON.stringify(toMutation(next)).length + 1;
+        if (bytes > PUSH_BYTES) break;
+        batch.push(next);
+      }
       n = batch.length;
       outcome = await sendPush(batch);
     } else {
