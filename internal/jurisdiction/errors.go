@@ -47,12 +47,12 @@ const (
 	CodeInvalidRoute          = "invalid_route"
 	CodeInvalidPoint          = "invalid_point"
 	CodeInvalidBool           = "invalid_bool"
-	CodeInvalidType           = "invalid_type"         // a value of the wrong JSON type (a word for a number, an object for a list)
-	CodeInvalidText           = "invalid_text"         // text that is not valid UTF-8
-	CodeNumberOutOfRange      = "number_out_of_range"  // beyond what every client reads exactly (±2^53)
-	CodeDateOutOfRange        = "date_out_of_range"    // a date far outside any election
-	CodeNoBoundaries          = "no_boundaries" // no polygons imported yet
-	CodeEventOver             = "event_over"    // too late to acknowledge: no receipt can be issued
+	CodeInvalidType           = "invalid_type"        // a value of the wrong JSON type (a word for a number, an object for a list)
+	CodeInvalidText           = "invalid_text"        // text that is not valid UTF-8
+	CodeNumberOutOfRange      = "number_out_of_range" // beyond what every client reads exactly (±2^53)
+	CodeDateOutOfRange        = "date_out_of_range"   // a date far outside any election
+	CodeNoBoundaries          = "no_boundaries"       // no polygons imported yet
+	CodeEventOver             = "event_over"          // too late to acknowledge: no receipt can be issued
 )
 
 // Flag codes: not errors, but conditions shown to users (French has them too).
