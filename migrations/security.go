@@ -25,8 +25,8 @@ func applySecurityDefaults(app core.App) error {
 	// PocketBase's limiter counts per IP. Carrier NAT puts hundreds of
 	// phones behind one address, so per-IP rules apply to guests only
 	// (sign-in attempts and anonymous calls); signed-in traffic is limited
-	// per account by hooks/ratelimit.go, and failed sign-ins per IP and per
-	// identity by hooks/signin_guard.go.
+	// per account, and failed sign-ins per account (and, for sprays, per
+	// IP), by hooks/routes/ratelimit.go.
 	s.RateLimits.Enabled = true
 	s.RateLimits.Rules = []core.RateLimitRule{
 		{Label: "*:auth", Audience: core.RateLimitRuleAudienceGuest, MaxRequests: 60, Duration: 60},

@@ -1,7 +1,8 @@
-// Package ratelimit is a small keyed fixed-window limiter. PocketBase's own
-// limiter keys on the client IP only, which punishes the hundreds of phones
-// that share one carrier-NAT address in Benin; Coprosec keys signed-in
-// traffic on the account and failed sign-ins on the identity as well.
+// Package ratelimit holds Coprosec's limiters. PocketBase's own limiter
+// keys on the client IP only, which punishes the hundreds of phones that
+// share one carrier-NAT address in Benin; Coprosec keys signed-in traffic
+// on the account (Limiter, a small keyed fixed-window limiter) and failed
+// sign-ins on the account they were aimed at (SignIns).
 package ratelimit
 
 import (
