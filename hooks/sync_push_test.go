@@ -141,13 +141,33 @@ func TestSyncPushSameRulesAsREST(t *testing.T) {
 		t.Fatalf("%d events stored", n)
 	}
 
-	// hidden internal fields are ignored, as REST ignores them
-	rs := e.pushAs(w.orgA, "d", mCreate("h1", "events", "hiddenfields001", e.meeting(w.partyA, map[string]any{"field_versions": map[string]any{"title": 99}, "clash_cell": "x"})))
-	if statuses(rs) != "applied" {
-		t.Fatalf("hidden fields: %s", statuses(rs))
+	// what only the server writes is refused on both paths, not dropped
+	for i, extra := range []map[string]any{
+		{"field_versions": map[string]any{"title": 99}},
+		{"clash_cell": "x"},
+		{"version": 7},
+		{"created": "2026-01-01 00:00:00.000Z"},
+		{"collectionId": "pbc_0000000000"},
+		{"collectionName": "incidents"},
+	} {
+		body := e.meeting(w.partyA, extra)
+		rest := e.do("POST", "/api/collections/events/records", w.orgA, body)
+		rs := e.pushAs(w.orgA, "d", mCreate(fmt.Sprint("h", i), "events", fmt.Sprintf("serverkeys%05d", i), body))
+		if rest.code() != "server_field" || statuses(rs) != "rejected:server_field" {
+			t.Errorf("server key %v: REST %d %q, push %s", extra, rest.Status, rest.code(), statuses(rs))
+		}
 	}
-	if ev := e.syncRecord("events", "hiddenfields001"); ev.GetString("clash_cell") == "x" || strings.Contains(ev.GetString("field_versions"), "99") {
-		t.Fatalf("hidden fields written: %v", ev.FieldsData())
+	// a pushed create whose body names another id than record_id
+	if rs := e.pushAs(w.orgA, "d", mCreate("hid", "events", "serverkeysid001", e.meeting(w.partyA, map[string]any{"id": "serverkeysid002"}))); statuses(rs) != "rejected:server_field" {
+		t.Errorf("pushed body with another id: %s", statuses(rs))
+	}
+	if n, _ := e.app.CountRecords("events"); n != 0 {
+		t.Fatalf("%d events stored", n)
+	}
+	// the body may repeat the record's own id and collection
+	body := e.meeting(w.partyA, map[string]any{"id": "hiddenfields001", "collectionName": "events"})
+	if rs := e.pushAs(w.orgA, "d", mCreate("hok", "events", "hiddenfields001", body)); statuses(rs) != "applied" {
+		t.Fatalf("create repeating its id: %s %+v", statuses(rs), rs[0].Error)
 	}
 
 	// updates: a party cannot touch another's event; police only the status
@@ -159,8 +179,9 @@ func TestSyncPushSameRulesAsREST(t *testing.T) {
 		data map[string]any
 		want string
 	}{
-		{w.orgB, map[string]any{"title": "pirate"}, "rejected:forbidden"},
-		{w.officerCalavi, map[string]any{"status": "in_progress"}, "rejected:forbidden"},
+		// records hidden from the user answer as missing ones
+		{w.orgB, map[string]any{"title": "pirate"}, "rejected:not_found"},
+		{w.officerCalavi, map[string]any{"status": "in_progress"}, "rejected:not_found"},
 		{w.officerCotonou, map[string]any{"title": "x"}, "rejected:forbidden_field"},
 		{w.officerCotonou, map[string]any{"status": "in_progress"}, "applied"},
 	} {
@@ -168,6 +189,80 @@ func TestSyncPushSameRulesAsREST(t *testing.T) {
 		if got := statuses(rs); got != c.want {
 			t.Errorf("%s updates %v: %s, want %s", c.as.GetString("email"), c.data, got, c.want)
 		}
+	}
+}
+
+// A record the user may not see answers as a missing one on both paths,
+// so that no answer tells which ids exist; a record the user sees but may
+// not change answers forbidden on both.
+func TestPushAnswersAsREST(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	id := e.syncDeclare(w.orgA, e.meeting(w.partyA, nil))
+	lead := e.syncLead(id)
+	it := e.do("POST", "/api/collections/itineraries/records", w.orgA, map[string]any{"party": w.partyA.Id, "election": w.election.Id, "title": "Tournée"})
+	itID, _ := it.JSON["id"].(string)
+	if itID == "" {
+		t.Fatal(it)
+	}
+
+	for _, c := range []struct {
+		name     string
+		as       *core.Record
+		col, id  string
+		data     map[string]any
+		rest     int    // REST status
+		restCode string // REST code when 400
+		push     string
+	}{
+		{"hidden event", w.orgB, "events", id, map[string]any{"title": "pirate"}, 404, "", "rejected:not_found"},
+		{"missing event", w.orgB, "events", "nosuchevent0001", map[string]any{"title": "pirate"}, 404, "", "rejected:not_found"},
+		{"hidden assignment", w.commanderCalavi, "assignments", lead.Id, map[string]any{"status": "acknowledged"}, 404, "", "rejected:not_found"},
+		{"visible, not theirs to change", w.orgA, "assignments", lead.Id, map[string]any{"status": "acknowledged"}, 400, "forbidden", "rejected:forbidden"},
+		{"version", w.orgA, "events", id, map[string]any{"title": "x", "version": 9}, 400, "server_field", "rejected:server_field"},
+		{"another id", w.orgA, "events", id, map[string]any{"id": "renamedevent001"}, 400, "server_field", "rejected:server_field"},
+		{"timestamp", w.orgA, "events", id, map[string]any{"updated": "2026-01-01 00:00:00.000Z"}, 400, "server_field", "rejected:server_field"},
+	} {
+		rest := e.do("PATCH", "/api/collections/"+c.col+"/records/"+c.id, c.as, c.data)
+		if rest.Status != c.rest || (c.restCode != "" && rest.code() != c.restCode) {
+			t.Errorf("%s: REST %d %q, want %d %q", c.name, rest.Status, rest.code(), c.rest, c.restCode)
+		}
+		rs := e.pushAs(c.as, "d", mUpdate("m-"+c.name, c.col, c.id, -1, c.data))
+		if got := statuses(rs); got != c.push {
+			t.Errorf("%s: push %s, want %s", c.name, got, c.push)
+		}
+	}
+	if ev := e.syncRecord("events", id); ev.GetInt("version") != 1 || ev.GetString("title") == "pirate" {
+		t.Fatalf("event changed: %v", ev.FieldsData())
+	}
+
+	// deleting a hidden record answers as deleting a missing one, and
+	// deletes nothing
+	if res := e.do("DELETE", "/api/collections/itineraries/records/"+itID, w.orgB, nil); res.Status != 404 {
+		t.Errorf("REST delete of a hidden itinerary: %s", res)
+	}
+	rs := e.pushAs(w.orgB, "d", syncMutation{"id": "del1", "collection": "itineraries", "op": "delete", "record_id": itID},
+		syncMutation{"id": "del2", "collection": "itineraries", "op": "delete", "record_id": "nosuchitiner01"})
+	if got := statuses(rs); got != "applied,applied" {
+		t.Errorf("push delete of hidden and missing itineraries: %s", got)
+	}
+	if _, err := e.app.FindRecordById("itineraries", itID); err != nil {
+		t.Fatalf("hidden itinerary deleted: %v", err)
+	}
+
+	// one's own phone: the same refusal whether the number is taken or free
+	for _, phone := range []string{w.orgB.GetString("phone"), "+22997111111"} {
+		res := e.do("PATCH", "/api/collections/users/records/"+w.orgA.Id, w.orgA, map[string]any{"phone": phone})
+		if res.Status != 400 || res.code() != "forbidden_field" {
+			t.Errorf("own phone to %s: %s", phone, res)
+		}
+	}
+	// the owner still changes its own name and password
+	if res := e.do("PATCH", "/api/collections/users/records/"+w.orgA.Id, w.orgA, map[string]any{"name": "Nouveau nom"}); res.Status != 200 {
+		t.Errorf("own name: %s", res)
+	}
+	if res := e.do("PATCH", "/api/collections/users/records/"+w.orgA.Id, w.orgA, map[string]any{"oldPassword": testPassword, "password": "nouveau-mot-de-passe", "passwordConfirm": "nouveau-mot-de-passe"}); res.Status != 200 {
+		t.Errorf("own password: %s", res)
 	}
 }
 
@@ -196,7 +291,8 @@ func TestSyncPushRechecksPermissionsNow(t *testing.T) {
 	if res := e.do("PATCH", "/api/collections/users/records/"+w.commanderCalavi.Id, w.ministry, map[string]any{"unit": w.comCotonou.Id}); res.Status != http.StatusOK {
 		t.Fatal(res)
 	}
-	if rs := e.pushAs(w.commanderCalavi, "d", ack); rs[0].Status != syncproto.StatusRejected || rs[0].Error.Code != "forbidden" {
+	// the Calavi assignment is no longer the commander's to see
+	if rs := e.pushAs(w.commanderCalavi, "d", ack); rs[0].Status != syncproto.StatusRejected || rs[0].Error.Code != "not_found" {
 		t.Fatalf("acknowledgement by a commander moved away: %s", statuses(rs))
 	}
 	if e.syncLead(id).GetString("status") != "pending" {

@@ -14,7 +14,7 @@ import (
 // (J12): the API rules decide who may touch a record at all, the write
 // engine's AuthorizeWrite which fields and transitions, with a stable code.
 // Sync push applies the same checks (write.Engine.Push).
-var checkedCollections = []string{"events", "assignments", "incidents", "itineraries"}
+var checkedCollections = []string{"events", "assignments", "incidents", "itineraries", "users"}
 
 // bindRecordRequests checks every REST and batch write of a checked
 // collection: the body's value types as sent, then J12, and tells the
@@ -30,6 +30,11 @@ func (s *Routes) bindRecordRequests() {
 
 func (s *Routes) onWriteRequest(e *core.RecordRequestEvent) error {
 	if body, ok := sentBody(e.RequestEvent); ok {
+		if !e.HasSuperuserAuth() {
+			if err := write.CheckServerKeys(e.Collection, body, e.Request.PathValue("id")); err != nil {
+				return err
+			}
+		}
 		if err := write.CheckBodyTypes(e.Collection, body); err != nil {
 			return err
 		}

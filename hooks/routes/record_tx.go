@@ -1,10 +1,17 @@
 package routes
 
 import (
+	"errors"
+	"net/http"
+
+	"coprosec/hooks/apierr"
 	"coprosec/hooks/priority"
+	"coprosec/hooks/write"
+	"coprosec/internal/jurisdiction"
 
 	"github.com/pocketbase/pocketbase/core"
 	"github.com/pocketbase/pocketbase/tools/hook"
+	"github.com/pocketbase/pocketbase/tools/router"
 )
 
 // recordWriteRoutes are PocketBase's REST record writes
@@ -42,8 +49,36 @@ func (s *Routes) bindRecordWriteTransaction(se *core.ServeEvent) {
 			defer func() { e.App = orig }()
 			return orig.RunInTransaction(func(tx core.App) error {
 				e.App = tx
-				return e.Next()
+				return refineNotFound(e, e.Next())
 			})
 		},
 	})
+}
+
+// refineNotFound answers a refused update or delete of a record the user
+// may see as sync push does (forbidden, with its code) rather than
+// PocketBase's 404, which is kept for records the user may not see: those
+// must answer as missing ones, so that no answer tells which ids exist.
+func refineNotFound(e *core.RequestEvent, err error) error {
+	var apiErr *router.ApiError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || e.Request.Method == http.MethodPost || e.Auth == nil {
+		return err
+	}
+	col, cerr := e.App.FindCachedCollectionByNameOrId(e.Request.PathValue("collection"))
+	if cerr != nil {
+		return err
+	}
+	r, rerr := e.App.FindRecordById(col, e.Request.PathValue("id"))
+	if rerr != nil {
+		return err
+	}
+	info := &core.RequestInfo{Auth: e.Auth, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
+	if ok, verr := write.CanAccess(e.App, r, info, col.ViewRule); verr != nil || !ok {
+		return err
+	}
+	verb := "update"
+	if e.Request.Method == http.MethodDelete {
+		verb = "delete"
+	}
+	return apierr.Rule(jurisdiction.CodeForbidden, "", "You may not "+verb+" this record.")
 }

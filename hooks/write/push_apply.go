@@ -224,6 +224,9 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	if err != nil {
 		return syncproto.Result{}, err
 	}
+	if err := CheckServerKeys(col, m.Data, m.RecordID); err != nil {
+		return syncproto.Result{}, err
+	}
 	data := clientData(col, m.Data)
 	if err := CheckBodyTypes(col, data); err != nil {
 		return syncproto.Result{}, err
@@ -258,7 +261,9 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	case syncproto.OpUpdate:
 		info.Method = http.MethodPatch
 		r, err := tx.FindRecordById(col, m.RecordID)
-		if err != nil {
+		if err != nil || !canView(tx, r, auth) {
+			// a record hidden from the user answers as a missing one: the
+			// answer must not tell which ids exist
 			return syncproto.Result{}, apierr.Rule(syncproto.CodeNotFound, "record_id", "The record does not exist or is not visible to you.")
 		}
 		if ok, err := CanAccess(tx, r, info, col.UpdateRule); err != nil || !ok {
@@ -295,8 +300,9 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	default: // delete
 		info.Method = http.MethodDelete
 		r, err := tx.FindRecordById(col, m.RecordID)
-		if err != nil {
-			// already gone: deleting is idempotent
+		if err != nil || !canView(tx, r, auth) {
+			// already gone (deleting is idempotent), or hidden from the
+			// user, which must answer as a missing record
 			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
 		}
 		if ok, err := CanAccess(tx, r, info, col.DeleteRule); err != nil || !ok {
@@ -308,6 +314,13 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		}
 		return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
 	}
+}
+
+// canView reports whether auth may view r (the collection's view rule).
+func canView(tx core.App, r *core.Record, auth *core.Record) bool {
+	info := &core.RequestInfo{Auth: auth, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
+	ok, err := CanAccess(tx, r, info, r.Collection().ViewRule)
+	return err == nil && ok
 }
 
 // saveAs saves r on behalf of auth, so that the audit names the actor.

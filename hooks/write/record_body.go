@@ -37,6 +37,49 @@ func CheckBodyTypes(c *core.Collection, body map[string]any) error {
 	return nil
 }
 
+// CheckServerKeys refuses, with server_field, a client body that writes
+// what only the server writes: the version, a hidden field, the
+// timestamps, another id or another collection. PocketBase drops most of
+// these silently; a client must hear that its write was not what it
+// meant (REST and push answer the same). recordID is the record written
+// ("" for a REST create, which may choose its id). Other unknown keys
+// (replica extras such as "expand") are ignored, as PocketBase does.
+func CheckServerKeys(c *core.Collection, body map[string]any, recordID string) error {
+	refuse := func(key string) error {
+		return apierr.Rule(jurisdiction.CodeServerField, key, `Field "`+key+`" is set by the server.`)
+	}
+	for key, v := range body {
+		switch key {
+		case core.FieldNameId:
+			if s, _ := v.(string); recordID != "" && s != recordID {
+				return refuse(key)
+			}
+			continue
+		case "collectionId":
+			if s, _ := v.(string); s != c.Id {
+				return refuse(key)
+			}
+			continue
+		case "collectionName":
+			if s, _ := v.(string); s != c.Name {
+				return refuse(key)
+			}
+			continue
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(key, "+"), "+"), "-")
+		f := c.Fields.GetByName(name)
+		if f == nil {
+			continue
+		}
+		// a password is hidden from reads but written by its owner
+		hidden := f.GetHidden() && f.Type() != core.FieldTypePassword
+		if name == "version" || hidden || f.Type() == core.FieldTypeAutodate {
+			return refuse(name)
+		}
+	}
+	return nil
+}
+
 func checkValueType(f core.Field, name string, v any) error {
 	wrong := func(want string) error {
 		return apierr.Rule(jurisdiction.CodeInvalidType, name, "Expected "+want+".")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
+	"github.com/spf13/cast"
 )
 
 // rebase makes the update of r a change of the record as stored now.
@@ -30,14 +31,15 @@ func rebase(tx core.App, r *core.Record) error {
 	}
 	original := r.Original()
 	var version int
-	err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": r.Id}).Row(&version)
+	id := cast.ToString(r.LastSavedPK()) // r.Id may be a new id the write asks for
+	err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": id}).Row(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apierr.Rule(syncproto.CodeNotFound, "", "The record no longer exists.")
 	}
 	if err != nil || version == original.GetInt("version") {
 		return err
 	}
-	stored, err := tx.FindRecordById(r.Collection(), r.Id)
+	stored, err := tx.FindRecordById(r.Collection(), id)
 	if err != nil {
 		return err
 	}

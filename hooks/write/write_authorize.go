@@ -44,6 +44,14 @@ func (s *Engine) AuthorizeWrite(app core.App, auth *core.Record, r *core.Record)
 			return err
 		}
 		return s.authorizeIncident(auth, *actor, r)
+	case "users":
+		// One's own phone is a sign-in identifier that the account's
+		// administrator sets: changing it oneself would answer whether
+		// another account uses a number (the unique index), a directory
+		// of who is registered.
+		if !r.IsNew() && r.Id == auth.Id && r.GetString("phone") != r.Original().GetString("phone") {
+			return apierr.Rule(jurisdiction.CodeForbiddenField, "phone", "Your phone number is changed by your account administrator.")
+		}
 	case "itineraries":
 		if r.IsNew() {
 			r.Set("created_by", auth.Id)
