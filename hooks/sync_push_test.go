@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"coprosec/hooks/write"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -801,5 +802,37 @@ func TestSyncAnswersSafeToActOn(t *testing.T) {
 	// no cursor sent, none answered
 	if p := push("", mUpdate("own-edit-3", "events", id, -1, map[string]any{"title": "Mon titre 3"})); p.Cursor != "" {
 		t.Fatalf("cursor %q without one sent", p.Cursor)
+	}
+}
+
+// Stored push results are kept for MutationResultRetention: a retry
+// inside it answers its first result and changes nothing; the daily job
+// prunes what is older.
+func TestPushResultsRetention(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	first := e.pushAs(w.orgA, "d", mCreate("kept", "events", "retainedevent01", e.meeting(w.partyA, nil)))
+	if statuses(first) != "applied" {
+		t.Fatalf("push: %s", statuses(first))
+	}
+	e.now = e.now.Add(write.MutationResultRetention - time.Hour)
+	e.pushAs(w.orgA, "d", mUpdate("later", "events", "retainedevent01", -1, map[string]any{"title": "Plus tard"}))
+	if n, err := write.PruneMutationResults(e.app, e.now.Add(-write.MutationResultRetention)); err != nil || n != 0 {
+		t.Fatalf("pruned %d inside the retention: %v", n, err)
+	}
+	// the retry answers the first result (not already_exists) and writes nothing
+	again := e.pushAs(w.orgA, "d", mCreate("kept", "events", "retainedevent01", e.meeting(w.partyA, nil)))
+	if !sameResult(again[0], first[0]) || e.auditCount("events", "retainedevent01") != 2 {
+		t.Fatalf("retry inside the retention: %s (audit rows %d)", resultString(again[0]), e.auditCount("events", "retainedevent01"))
+	}
+	// past it, the old result goes and the newer one stays
+	e.now = e.now.Add(2 * time.Hour)
+	if n, err := write.PruneMutationResults(e.app, e.now.Add(-write.MutationResultRetention)); err != nil || n != 1 {
+		t.Fatalf("pruned %d past the retention: %v", n, err)
+	}
+	var left []string
+	_ = e.app.DB().NewQuery("SELECT mutation_id FROM _sync_mutations").Column(&left)
+	if !slices.Equal(left, []string{"later"}) {
+		t.Fatalf("stored results left: %v", left)
 	}
 }

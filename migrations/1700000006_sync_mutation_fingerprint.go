@@ -16,7 +16,17 @@ func init() {
 // record) is refused instead of answering a result that is not its own
 // and silently dropping its write. Rows stored before have an empty
 // fingerprint and answer as before.
+//
+// Stored results are kept for a stated time (write.MutationResultRetention)
+// and pruned by the daily sync job; the index on `at` keeps that cheap.
 func addMutationFingerprint(app core.App) error {
-	_, err := app.DB().NewQuery(`ALTER TABLE _sync_mutations ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`).Execute()
-	return err
+	for _, q := range []string{
+		`ALTER TABLE _sync_mutations ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX _sync_mutations_at ON _sync_mutations (at)`,
+	} {
+		if _, err := app.DB().NewQuery(q).Execute(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

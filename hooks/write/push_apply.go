@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/synclog"
@@ -121,7 +122,7 @@ func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, mu
 			results = append(results, res)
 			fresh = append(fresh, storedResult{mutationID: m.ID, fingerprint: fp, result: res})
 		}
-		return storeMutationResults(tx, auth.Id, device, fresh)
+		return storeMutationResults(tx, auth.Id, device, s.Now(), fresh)
 	})
 	return results, err
 }
@@ -190,7 +191,7 @@ func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m
 		}
 		// The result is stored in the mutation's own transaction: it is
 		// applied and remembered together, or neither.
-		return storeMutationResults(tx, auth.Id, device, []storedResult{{m.ID, fp, res}})
+		return storeMutationResults(tx, auth.Id, device, s.Now(), []storedResult{{m.ID, fp, res}})
 	})
 	if err == nil {
 		return res
@@ -207,7 +208,7 @@ func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m
 			res = prior.answer(m, fp)
 			return nil
 		}
-		return storeMutationResults(tx, auth.Id, device, []storedResult{{m.ID, fp, res}})
+		return storeMutationResults(tx, auth.Id, device, s.Now(), []storedResult{{m.ID, fp, res}})
 	})
 	if serr != nil {
 		app.Logger().Error("sync push: storing a rejection", "error", serr)
@@ -405,8 +406,9 @@ func loadMutationResults(app core.App, userID string, ids []string) (map[string]
 	return out, nil
 }
 
-// storeMutationResults stores the results of a batch in one statement.
-func storeMutationResults(app core.App, userID, device string, results []storedResult) error {
+// storeMutationResults stores the results of a batch in one statement,
+// stamped with the service clock (what PruneMutationResults reads).
+func storeMutationResults(app core.App, userID, device string, at time.Time, results []storedResult) error {
 	if len(results) == 0 {
 		return nil
 	}
@@ -420,11 +422,42 @@ func storeMutationResults(app core.App, userID, device string, results []storedR
 	}
 	// one statement from a JSON array, as the session's side rows
 	// (flushChanges)
-	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result, fingerprint)
-		SELECT {:u}, value->>0, {:d}, value->>1, value->>2 FROM json_each({:rows}) WHERE true
+	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result, fingerprint, at)
+		SELECT {:u}, value->>0, {:d}, value->>1, value->>2, {:at} FROM json_each({:rows}) WHERE true
 		ON CONFLICT (user_id, mutation_id) DO NOTHING`).
-		Bind(dbx.Params{"u": userID, "d": device, "rows": jsonText(rows)}).Execute()
+		Bind(dbx.Params{"u": userID, "d": device, "at": dbTime(at), "rows": jsonText(rows)}).Execute()
 	return err
+}
+
+// MutationResultRetention is how long the first result of a pushed
+// mutation is kept, so that a retry answers it and changes nothing. It
+// outlasts a session (30 days: a phone offline longer must sign in again
+// before it can retry) with a margin; a retry after it is applied anew,
+// which the protocol tolerates (a create finds already_exists, an update
+// its base version, a delete nothing).
+const MutationResultRetention = 60 * 24 * time.Hour
+
+// pruneChunk bounds the rows one pruning transaction deletes, so that it
+// holds the writer briefly.
+const pruneChunk = 5000
+
+// PruneMutationResults deletes the stored mutation results older than
+// before, chunk by chunk, and returns how many it deleted.
+func PruneMutationResults(app core.App, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := app.DB().NewQuery(`DELETE FROM _sync_mutations WHERE (user_id, mutation_id) IN
+			(SELECT user_id, mutation_id FROM _sync_mutations WHERE at < {:t} LIMIT {:n})`).
+			Bind(dbx.Params{"t": dbTime(before), "n": pruneChunk}).Execute()
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
 }
 
 func loadMutationResult(app core.App, userID, mutationID string) (storedResult, bool) {
