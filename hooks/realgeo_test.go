@@ -22,7 +22,7 @@ type realGeo struct {
 	ddpr            map[string]string   // département code → directorate id
 }
 
-func newRealGeo(t *testing.T) *realGeo {
+func newRealGeo(t testing.TB) *realGeo {
 	t.Helper()
 	e := newEnv(t)
 	start := time.Now()

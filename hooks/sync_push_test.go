@@ -836,3 +836,38 @@ func TestPushResultsRetention(t *testing.T) {
 		t.Fatalf("stored results left: %v", left)
 	}
 }
+
+// A push cut into several transactions by the writer-hold budget answers
+// exactly as one transaction would: results in order, refusals and
+// retries included.
+func TestPushSplitByHoldBudget(t *testing.T) {
+	defer func(old time.Duration) { write.PushHoldBudget = old }(write.PushHoldBudget)
+	batch := func(e *env, w *world) []syncMutation {
+		return []syncMutation{
+			mCreate("s1", "events", "splitevent00001", e.meeting(w.partyA, nil)),
+			mUpdate("s2", "events", "splitevent00001", 1, map[string]any{"title": "Deux"}),
+			mCreate("s3", "events", "splitevent00002", e.meeting(w.partyA, map[string]any{"starts_at": local(2026, 3, 14, 23, 30), "ends_at": local(2026, 3, 15, 1, 0)})),
+			mUpdate("s4", "events", "splitevent00001", 2, map[string]any{"status": "cancelled"}),
+			mCreate("s5", "events", "splitevent00003", e.meeting(w.partyA, nil)),
+		}
+	}
+	answers := map[time.Duration]string{}
+	for _, budget := range []time.Duration{time.Hour, 0} {
+		write.PushHoldBudget = budget // 0: every mutation in its own transaction
+		e := newEnv(t)
+		w := e.world()
+		rs := e.pushAs(w.orgA, "d", batch(e, w)...)
+		again := e.pushAs(w.orgA, "d", batch(e, w)...)
+		if statuses(again) != statuses(rs) {
+			t.Errorf("budget %v: retry %s, first %s", budget, statuses(again), statuses(rs))
+		}
+		ev := e.syncRecord("events", "splitevent00001")
+		answers[budget] = statuses(rs) + fmt.Sprint(" version ", ev.GetInt("version"), " ", ev.GetString("status"), " audit ", e.auditCount("events", "splitevent00001"))
+	}
+	want := "applied,applied,rejected:quiet_hours,applied,applied version 3 cancelled audit 3"
+	for budget, got := range answers {
+		if got != want {
+			t.Errorf("budget %v: %s, want %s", budget, got, want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"coprosec/hooks/apierr"
@@ -30,12 +29,15 @@ import (
 // rolls the whole attempt back, and the batch is applied again one
 // mutation per transaction (applyMutation).
 //
-// A request of more than pushChunk mutations is applied chunk by chunk, each
-// chunk as above, so that one request holds SQLite's single writer for at
-// most about 0.1 s at a time.
+// A request is applied chunk by chunk: a chunk ends after pushChunk
+// mutations or once its transaction has held SQLite's single writer for
+// PushHoldBudget, whichever comes first, so that a push of costly
+// mutations (caravans with long routes) makes other writers wait about
+// that long at most, not for the whole request.
 func (s *Engine) Push(app core.App, auth *core.Record, req *syncproto.Request) (syncproto.PushResponse, error) {
 	resp := syncproto.PushResponse{Results: make([]syncproto.Result, 0, len(req.Mutations))}
-	for muts := range slices.Chunk(req.Mutations, pushChunk) {
+	for rest := req.Mutations; len(rest) > 0; {
+		muts := rest[:min(pushChunk, len(rest))]
 		results, err := s.pushTogether(app, auth, req.Device, muts)
 		if err != nil {
 			if !errors.Is(err, errPushIsolate) {
@@ -47,6 +49,7 @@ func (s *Engine) Push(app core.App, auth *core.Record, req *syncproto.Request) (
 			}
 		}
 		resp.Results = append(resp.Results, results...)
+		rest = rest[len(results):]
 	}
 	cursor, err := synclog.PushCursor(app, auth, req.Cursor, heldAfter(req.Mutations, resp.Results))
 	if err != nil {
@@ -79,20 +82,28 @@ func heldAfter(muts []syncproto.Mutation, results []syncproto.Result) map[string
 	return held
 }
 
-// pushChunk is the number of mutations applied in one transaction (see
-// Push): about 0.1 s of event creates.
+// pushChunk is the most mutations applied in one transaction (see Push):
+// about 0.1 s of plain event creates.
 const pushChunk = 100
+
+// PushHoldBudget is how long one push transaction may hold the writer
+// before its chunk ends (after the mutation under way): the wait a
+// concurrent acknowledgement may see is about this plus one mutation. A
+// variable so that tests can force a chunk per mutation.
+var PushHoldBudget = 50 * time.Millisecond
 
 // errPushIsolate: a mutation of the batch failed after writing; the batch
 // is applied again one mutation per transaction.
 var errPushIsolate = errors.New("a mutation failed after writing")
 
-// pushTogether applies the batch in one transaction (see Push). The
-// results of mutations seen before, of this batch's and of earlier ones,
-// are answered from _sync_mutations, read once.
+// pushTogether applies the batch in one transaction (see Push), or its
+// first mutations, up to PushHoldBudget: it returns their results, at
+// least one. The results of mutations seen before, of this batch's and
+// of earlier ones, are answered from _sync_mutations, read once.
 func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, muts []syncproto.Mutation) ([]syncproto.Result, error) {
 	var results []syncproto.Result
 	err := s.inSession(app, func(tx core.App, ws *writeSession) error {
+		began := time.Now() // the writer is held from here (wall time, not the service clock)
 		results = make([]syncproto.Result, 0, len(muts))
 		ids := make([]string, len(muts))
 		for i, m := range muts {
@@ -108,7 +119,10 @@ func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, mu
 		changes := newChangeCounter(tx)
 		defer changes.close()
 		var fresh []storedResult
-		for _, m := range muts {
+		for i, m := range muts {
+			if i > 0 && time.Since(began) >= PushHoldBudget {
+				break // the rest goes in the next transaction
+			}
 			fp := m.Fingerprint()
 			prior, ok := seen[m.ID]
 			if ok {
