@@ -49,7 +49,11 @@ func (s *Routes) bindReceiptRoutes(se *core.ServeEvent) {
 		// a refusal is said in the client's language, like every error
 		e.Response.Header().Add("Vary", "Accept-Language")
 		if a.Code != "" && apierr.LangOf(e.Request) == i18n.French {
-			if m, ok := i18n.Message(a.Code, nil); ok {
+			key := a.Code
+			if res.Reason != "" {
+				key += ".reason"
+			}
+			if m, ok := i18n.Message(key, map[string]any{"reason": res.Reason}); ok {
 				a.Error = m
 			}
 		}

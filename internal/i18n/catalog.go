@@ -67,6 +67,7 @@ var french = map[string]string{
 	"unknown_key":     "Récépissé signé par une clé inconnue.",
 	"bad_signature":   "Signature invalide : récépissé falsifié ou modifié.",
 	"revoked":         "Récépissé révoqué.",
+	"revoked.reason":  "Récépissé révoqué (motif : {{.reason}}).",
 	"not_yet_valid":   "Récépissé pas encore valide.",
 	"expired":         "Récépissé expiré.",
 
