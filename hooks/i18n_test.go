@@ -180,4 +180,9 @@ func TestDashboardEventErrorNamesItsField(t *testing.T) {
 			t.Fatalf("%s: %s", name, res)
 		}
 	}
+	// a rule that belongs to one field names it: an internal field sent
+	res := e.do("POST", "/api/collections/events/records", w.orgA, e.meeting(w.partyA, map[string]any{"clash_cell": "x"}))
+	if code, _ := fieldError(t, res, "clash_cell"); code != "server_field" {
+		t.Fatalf("internal field: %s", res)
+	}
 }
