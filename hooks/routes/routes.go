@@ -31,6 +31,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 	s.bindRecordRequests()
 	s.bindRealtimeFilterGuard()
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		s.bindLocalize(se)
 		s.bindAccountRateLimit(se)
 		s.bindFilterGuard(se)
 		s.bindRecordWriteTransaction(se)

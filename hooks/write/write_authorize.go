@@ -64,8 +64,9 @@ func (s *Engine) AuthorizeWrite(app core.App, auth *core.Record, r *core.Record)
 
 func (s *Engine) authorizeEvent(actor jurisdiction.Actor, authID string, r *core.Record) error {
 	changed := changedFields(r)
-	if slices.ContainsFunc(changed, func(f string) bool { return slices.Contains(jurisdiction.InternalEventFields, f) }) {
-		return apierr.Rule(jurisdiction.CodeServerField, "", "Internal fields are set by the server.")
+	if i := slices.IndexFunc(changed, func(f string) bool { return slices.Contains(jurisdiction.InternalEventFields, f) }); i >= 0 {
+		// named, so the dashboard shows it at the field
+		return apierr.Rule(jurisdiction.CodeServerField, changed[i], `Field "`+changed[i]+`" is set by the server.`)
 	}
 	after, err := eventFromRecord(r)
 	if err != nil {
