@@ -97,6 +97,18 @@ var french = map[string]string{
 	"filter_not_allowed":              "Ce filtre n’est pas permis : utilisez les formes ?=, ?!= ou ?~ sur une relation multiple ou inverse.",
 	"sort_not_allowed":                "Ce tri n’est pas permis : triez par les champs de la liste ou par des données de référence.",
 
+	// Import files (internal/onboard)
+	"invalid_encoding": "Fichier illisible : enregistrez-le en UTF-8 (CSV UTF-8).",
+	"wrong_separator":  "Séparateur incorrect : les colonnes doivent être séparées par des virgules.",
+	"invalid_header":   "En-tête incorrect : la première ligne doit nommer les colonnes attendues.",
+	"invalid_row":      "Ligne mal formée : nombre de colonnes ou guillemets incorrects.",
+	"empty_file":       "Le fichier ne contient aucune ligne à importer.",
+	"missing_value":    "Valeur obligatoire manquante.",
+	"invalid_value":    "Valeur invalide.",
+	"duplicate":        "Cette valeur figure déjà sur une autre ligne du fichier.",
+	"unknown_code":     "Code inconnu.",
+	"too_many_rows":    "Fichier trop long : importez-le en plusieurs parties.",
+
 	// PocketBase and ozzo-validation codes that reach users
 	"validation_required":                        "Champ obligatoire.",
 	"validation_nil_or_not_empty_required":       "Champ obligatoire.",
