@@ -626,14 +626,8 @@ func TestGeoImportCSVAfterGeoJSONKeepsPolygonCenters(t *testing.T) {
 func TestGeoImportCommand(t *testing.T) {
 	data := sharedData(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "coprosec")
+	bin := coprosecBinary(t)
 	start := time.Now()
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Logf("go build: %v", time.Since(start))
 
 	run := func(args ...string) (stdout, stderr string, code int) {
 		t.Helper()

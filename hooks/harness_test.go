@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 	templateDir = dir
 	code := m.Run()
 	os.RemoveAll(dir)
+	if binary.path != "" {
+		os.RemoveAll(filepath.Dir(binary.path))
+	}
 	os.Exit(code)
 }
 

@@ -3,8 +3,12 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -412,5 +416,85 @@ func TestUnitsImportBuildsTheCountry(t *testing.T) {
 	res = e.importUnitsAs(ministry, buf.String(), "")
 	if rep, _ := res.JSON["report"].(map[string]any); rep["unchanged"] != want {
 		t.Fatalf("second import: %s", res)
+	}
+}
+
+// The commands: `units import` and `accounts import --credentials OUT`,
+// whose initial passwords go to OUT (mode 0600) and nowhere else.
+func TestOnboardCommands(t *testing.T) {
+	bin := coprosecBinary(t)
+	tmp := t.TempDir()
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--dir=" + filepath.Join(tmp, "pb"), "--dev=false"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return string(out), exit.ExitCode()
+		} else if err != nil {
+			t.Fatalf("run %v: %v", args, err)
+		}
+		return string(out), 0
+	}
+	write := func(name, content string) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	units := write("units.csv", unitsHeader+"DDPR Littoral,directorate,BJ08,,,,\nCommissariat central de Cotonou,commissariat,BJ08,DDPR Littoral,BJ0800,,\n")
+	if out, code := run("units", "import", units); code != 0 || !strings.Contains(out, "2 created, 0 updated, 0 unchanged") {
+		t.Fatalf("units import (exit %d):\n%s", code, out)
+	}
+	if out, code := run("units", "import", units); code != 0 || !strings.Contains(out, "0 created, 0 updated, 2 unchanged") {
+		t.Fatalf("units import again (exit %d):\n%s", code, out)
+	}
+	bad := write("bad.csv", unitsHeader+"Commissariat bis,commissariat,BJ08,DDPR Littoral,BJ0800,,\n")
+	if out, code := run("units", "import", bad); code == 0 || !strings.Contains(out, "line 2") || !strings.Contains(out, "coverage_conflict") {
+		t.Fatalf("conflicting units (exit %d):\n%s", code, out)
+	}
+
+	accounts := write("accounts.csv", accountsHeader+
+		"Ministère,97 00 00 01,,ministry,,\n"+
+		"Agent Houénou,97 11 22 33,,officer,,Commissariat central de Cotonou\n")
+	if out, code := run("accounts", "import", accounts); code == 0 || !strings.Contains(out, "--credentials") {
+		t.Fatalf("without --credentials (exit %d):\n%s", code, out)
+	}
+	sheet := filepath.Join(tmp, "credentials.csv")
+	out, code := run("accounts", "import", accounts, "--credentials", sheet)
+	if code != 0 || !strings.Contains(out, "2 created") {
+		t.Fatalf("accounts import (exit %d):\n%s", code, out)
+	}
+	st, err := os.Stat(sheet)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v %v", st, err)
+	}
+	raw, _ := os.ReadFile(sheet)
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil || len(rows) != 3 || strings.Join(rows[0], ",") != "name,role,unit,party,login,initial_password" ||
+		rows[2][4] != "+22997112233" || len(rows[2][5]) != 14 {
+		t.Fatalf("credentials:\n%s", raw)
+	}
+	for _, r := range rows[1:] {
+		if strings.Contains(out, r[5]) {
+			t.Fatal("an initial password is in the command's output")
+		}
+	}
+	// an existing sheet is never overwritten: its passwords would be lost
+	if out, code := run("accounts", "import", accounts, "--credentials", sheet); code == 0 || !strings.Contains(out, "exists") {
+		t.Fatalf("over an existing sheet (exit %d):\n%s", code, out)
+	}
+	if again, _ := os.ReadFile(sheet); !bytes.Equal(again, raw) {
+		t.Fatal("the sheet changed")
+	}
+	// idempotent: nothing created, no sheet left behind
+	sheet2 := filepath.Join(tmp, "credentials2.csv")
+	if out, code := run("accounts", "import", accounts, "--credentials", sheet2); code != 0 || !strings.Contains(out, "0 created, 0 updated, 2 unchanged") {
+		t.Fatalf("accounts import again (exit %d):\n%s", code, out)
+	}
+	if _, err := os.Stat(sheet2); !os.IsNotExist(err) {
+		t.Fatalf("an empty sheet was left: %v", err)
 	}
 }

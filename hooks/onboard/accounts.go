@@ -59,10 +59,9 @@ func ImportAccounts(app core.App, eng *write.Engine, auth *core.Record, file io.
 	if refused(err, &report) {
 		return report, nil, nil
 	}
-	// Initial passwords are hashed before the transaction, on every core:
-	// at bcrypt's cost 5,000 hashes take minutes on one core, which must
-	// not be spent holding SQLite's single writer. Accounts that appear
-	// in between are hashed in the transaction.
+	// Initial passwords are hashed before the transaction, on every core,
+	// not while holding SQLite's single writer. Accounts that appear in
+	// between are hashed in the transaction.
 	var pool []initialPassword
 	if !dryRun {
 		if pool, err = passwordsFor(app, rows); err != nil {
@@ -304,7 +303,7 @@ func (imp *accountImport) nextPassword() (initialPassword, error) {
 		if imp.dryRun {
 			return initialPassword{plain: "dry-run-only"}, nil
 		}
-		p, err := drawPasswords(1, imp.col)
+		p, err := drawPasswords(1)
 		if err != nil {
 			return initialPassword{}, err
 		}
@@ -333,16 +332,20 @@ func passwordsFor(app core.App, rows []onboard.AccountRow) ([]initialPassword, e
 			n++
 		}
 	}
-	return drawPasswords(n, col)
+	return drawPasswords(n)
 }
 
-// drawPasswords draws n initial passwords and hashes them as the users'
-// password field would, on every core.
-func drawPasswords(n int, users *core.Collection) ([]initialPassword, error) {
-	cost := bcrypt.DefaultCost
-	if f, ok := users.Fields.GetByName("password").(*core.PasswordField); ok && f.Cost > 0 {
-		cost = f.Cost
-	}
+// initialPasswordCost is the bcrypt cost of an initial password: bcrypt's
+// minimum. The cost factor slows the guessing of passwords people choose;
+// an initial password is 12 random characters of a 31-letter alphabet
+// (59 bits, onboard.InitialPassword), which no number of guesses reaches
+// at any cost, and is replaced at first sign-in by one hashed at the
+// users' own cost. At that cost 5,000 accounts took minutes of hashing.
+const initialPasswordCost = bcrypt.MinCost
+
+// drawPasswords draws n initial passwords and hashes them on every core.
+func drawPasswords(n int) ([]initialPassword, error) {
+	cost := initialPasswordCost
 	out := make([]initialPassword, n)
 	for i := range out {
 		p, err := onboard.InitialPassword()
