@@ -84,6 +84,12 @@ func localizeData(data map[string]any) {
 			if k != "params" {
 				localizeData(x)
 			}
+		case []any: // lists of problems, each with its code
+			for _, item := range x {
+				if m, ok := item.(map[string]any); ok {
+					localizeData(m)
+				}
+			}
 		case *router.ApiError:
 			Localize(x, i18n.French)
 		}

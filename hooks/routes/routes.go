@@ -38,6 +38,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindJurisdictionRoutes(se)
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)
+		s.bindImportRoutes(se)
 		return se.Next()
 	})
 	return s

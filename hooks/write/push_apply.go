@@ -279,14 +279,8 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		r := core.NewRecord(col)
 		r.Id = m.RecordID
 		r.Load(data)
-		if err := s.AuthorizeWrite(tx, auth, r); err != nil {
+		if err := s.CreateAs(tx, auth, r, data); err != nil {
 			return syncproto.Result{}, err
-		}
-		if err := s.saveAs(tx, auth, r); err != nil {
-			return syncproto.Result{}, err
-		}
-		if ok, err := CanAccess(tx, r, info, col.CreateRule); err != nil || !ok {
-			return syncproto.Result{}, apierr.Rule(jurisdiction.CodeForbidden, "", "You may not create this record.")
 		}
 		return applied(r)
 

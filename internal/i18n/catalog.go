@@ -108,6 +108,7 @@ var french = map[string]string{
 	"duplicate":        "Cette valeur figure déjà sur une autre ligne du fichier.",
 	"unknown_code":     "Code inconnu.",
 	"too_many_rows":    "Fichier trop long : importez-le en plusieurs parties.",
+	"import_refused":   "Des lignes du fichier sont refusées : rien n’a été importé. Corrigez les lignes indiquées et importez à nouveau le fichier.",
 
 	// PocketBase and ozzo-validation codes that reach users
 	"validation_required":                        "Champ obligatoire.",

@@ -46,6 +46,8 @@ func TestReadUnits(t *testing.T) {
 		{"bad département", head + "DDPR Zou,directorate,Zou,,,,\n", CodeInvalidValue, "departement", 2},
 		{"commune of another département", head + "Commissariat,commissariat,BJ12,DDPR Zou,BJ0800,,\n", CodeInvalidValue, "communes", 2},
 		{"bad arrondissement code", head + "Commissariat,commissariat,BJ12,DDPR Zou,,BJ1201-1,\n", CodeInvalidValue, "arrondissements", 2},
+		{"two rows cover an arrondissement", head + "A,commissariat,BJ12,DDPR Zou,,BJ1201-01;BJ1201-02,\nB,commissariat,BJ12,DDPR Zou,,BJ1201-03;bj1201-02,\n", "coverage_conflict", "arrondissements", 3},
+		{"two rows cover a commune", head + "A,commissariat,BJ12,DDPR Zou,BJ1201,,\nB,commissariat,BJ12,DDPR Zou,BJ1202;BJ1201,,\n", "coverage_conflict", "communes", 3},
 	} {
 		_, err := ReadUnits(strings.NewReader(c.file))
 		p, ok := firstProblem(err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"coprosec/internal/jurisdiction"
@@ -43,6 +44,7 @@ func ReadUnits(r io.Reader) ([]UnitRow, error) {
 	var rows []UnitRow
 	var probs Problems
 	firstLine := map[string]int{}
+	coveredBy := map[string]int{} // arrondissement or commune code → first line covering it
 	for _, rec := range recs {
 		bad := func(field, code, format string, args ...any) {
 			probs = append(probs, Problem{Line: rec.line, Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -91,6 +93,19 @@ func ReadUnits(r io.Reader) ([]UnitRow, error) {
 				bad("arrondissements", CodeInvalidValue, "%q is not an arrondissement code (e.g. BJ0800-01).", c)
 			} else if !strings.HasPrefix(c, u.Departement) {
 				bad("arrondissements", CodeInvalidValue, "Arrondissement %s is not in département %s.", c, u.Departement)
+			}
+		}
+		// J5 within the file: each area has one commissariat (the stored
+		// units are checked by the glue, row by row)
+		for _, c := range append(slices.Clone(u.Communes), u.Arrondissements...) {
+			field := "communes"
+			if arrCode.MatchString(c) {
+				field = "arrondissements"
+			}
+			if first, dup := coveredBy[c]; dup && first != rec.line {
+				bad(field, jurisdiction.CodeCoverageConflict, "%s is also covered by line %d.", c, first)
+			} else if !dup {
+				coveredBy[c] = rec.line
 			}
 		}
 		if u.Phone != "" && !unitTels.MatchString(u.Phone) {
