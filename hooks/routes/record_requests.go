@@ -16,16 +16,21 @@ import (
 // Sync push applies the same checks (write.Engine.Push).
 var checkedCollections = []string{"events", "assignments", "incidents", "itineraries", "users"}
 
-// bindRecordRequests checks every REST and batch write of a checked
-// collection: the body's value types as sent, then J12, and tells the
-// engine who is acting so that the audit row names them.
+// bindRecordRequests tells the engine who is acting in every REST and
+// batch write of any collection (the dashboard's included), so that the
+// audit rows of the write and of what it causes (a unit's coverage edit
+// replans events) name the user or superuser; and checks every write of a
+// checked collection: the body's value types as sent, then J12.
 func (s *Routes) bindRecordRequests() {
-	s.app.OnRecordCreateRequest(checkedCollections...).BindFunc(s.onWriteRequest)
-	s.app.OnRecordUpdateRequest(checkedCollections...).BindFunc(s.onWriteRequest)
-	s.app.OnRecordDeleteRequest(checkedCollections...).BindFunc(func(e *core.RecordRequestEvent) error {
+	acting := func(e *core.RecordRequestEvent) error {
 		defer s.write.Acting(e.Record, e.Auth)()
 		return e.Next()
-	})
+	}
+	s.app.OnRecordCreateRequest().BindFunc(acting)
+	s.app.OnRecordUpdateRequest().BindFunc(acting)
+	s.app.OnRecordDeleteRequest().BindFunc(acting)
+	s.app.OnRecordCreateRequest(checkedCollections...).BindFunc(s.onWriteRequest)
+	s.app.OnRecordUpdateRequest(checkedCollections...).BindFunc(s.onWriteRequest)
 }
 
 func (s *Routes) onWriteRequest(e *core.RecordRequestEvent) error {
@@ -42,7 +47,6 @@ func (s *Routes) onWriteRequest(e *core.RecordRequestEvent) error {
 	if err := s.write.AuthorizeWrite(e.App, e.Auth, e.Record); err != nil {
 		return err
 	}
-	defer s.write.Acting(e.Record, e.Auth)()
 	return e.Next()
 }
 

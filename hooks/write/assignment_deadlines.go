@@ -106,7 +106,7 @@ func (s *Engine) escalateBatch(app core.App, after escalationKey) (n int, next e
 			}
 			fresh.Set("status", string(jurisdiction.StatusEscalated))
 			escalated = true
-			return saveSystem(tx, fresh)
+			return tx.SaveWithContext(systemActorContext(EscalationActor), fresh)
 		})
 		if err != nil {
 			return n, next, false, err

@@ -46,6 +46,7 @@ func (s *Engine) captureWrite(action string) func(e *core.RecordEvent) error {
 		}
 		return s.withTx(e, func(tx core.App) error {
 			r, deleted := e.Record, action == "delete"
+			defer s.beginActing(tx, r, e.Context)()
 			if action == "update" && !isSystemWrite(e.Context) {
 				if err := rebase(tx, r); err != nil {
 					return err

@@ -34,7 +34,8 @@ type Engine struct {
 	geo   *Geography // nil until first use; reset after a boundary import
 
 	// actors maps a record being saved by a request to the signed-in
-	// user saving it, so that model hooks (audit) know who acted.
+	// user or superuser saving it, so that model hooks (audit) know who
+	// acted.
 	actors sync.Map // *core.Record → *core.Record
 
 	feed Feed
@@ -72,8 +73,9 @@ func (s *Engine) SetClock(now func() time.Time) { s.now = now }
 // Feed is the feed of committed changes (realtime listens to it).
 func (s *Engine) Feed() *Feed { return &s.feed }
 
-// Acting records that auth is the user saving r until the returned func is
-// called, so that the audit row of the save names it.
+// Acting records that auth (a user or a superuser) is saving r until the
+// returned func is called, so that the audit row of the save, and those of
+// the writes it causes, name it.
 func (s *Engine) Acting(r, auth *core.Record) (done func()) {
 	s.actors.Store(r, auth)
 	return func() { s.actors.Delete(r) }

@@ -79,8 +79,12 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 		for _, f := range jurisdiction.RecomputedEventFields {
 			rec.Set(f, before.Get(f))
 		}
-		if rec.GetString("created_by") != before.GetString("created_by") {
-			rec.Set("created_by", before.GetString("created_by"))
+		// created_by is the server's; PocketBase clears it when the
+		// account is deleted (the audit keeps who it was), which must not
+		// leave a reference that refuses every later write of the event
+		if by := before.GetString("created_by"); rec.GetString("created_by") != by &&
+			!(rec.GetString("created_by") == "" && !userExists(tx, by)) {
+			rec.Set("created_by", by)
 		}
 		out.clashBefore = before.GetStringSlice("clash_with")
 	} else {
@@ -260,4 +264,11 @@ func (s *Engine) syncAssignments(tx core.App, eventID string, plan jurisdiction.
 		}
 	}
 	return revoke, nil
+}
+
+// userExists reports whether the users record id exists in tx.
+func userExists(tx core.App, id string) bool {
+	var n int
+	err := tx.DB().Select("COUNT(*)").From("users").Where(dbx.HashExp{"id": id}).Row(&n)
+	return err != nil || n > 0 // on a read error, keep the reference
 }

@@ -41,6 +41,10 @@ type writeSession struct {
 	ruleOutcomes map[string]bool
 	audit        []*core.Record
 	created      []pendingChange
+	// who is acting for the audit rows being written (beginActing), and
+	// the snapshots of the accounts met in the session
+	acting         []*auditActor
+	actorSnapshots map[string]*auditActor
 }
 
 // pendingChange is the change-log entry of a record created in the

@@ -9,20 +9,6 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// actorID is the id of the user whose request is saving r ("" for server
-// code and the dashboard's superusers).
-func (s *Engine) actorID(r *core.Record) string {
-	v, ok := s.actors.Load(r)
-	if !ok || v == nil {
-		return ""
-	}
-	auth, _ := v.(*core.Record)
-	if auth == nil || auth.IsSuperuser() {
-		return ""
-	}
-	return auth.Id
-}
-
 // AuthorizeWrite applies J12 and the server-set field rules to a client
 // write of r by auth, and sets the fields the server derives from the
 // actor (created_by, reported_by, acknowledged_by/at).
