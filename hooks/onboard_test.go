@@ -498,3 +498,46 @@ func TestOnboardCommands(t *testing.T) {
 		t.Fatalf("an empty sheet was left: %v", err)
 	}
 }
+
+// A manager resets a password: a new initial password, the account's
+// sessions end, it must choose its own; nobody else may.
+func TestResetPassword(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	oldToken, _ := w.officerCotonou.NewAuthToken()
+	for _, c := range []struct {
+		name string
+		as   *core.Record
+		id   string
+		want string
+	}{
+		{"party_admin resets an officer", w.adminA, w.officerCotonou.Id, "not_found"},
+		{"party_admin resets another party's organizer", w.adminA, w.orgB.Id, "not_found"},
+		{"director resets its unit's officer", w.directorLittoral, w.officerCotonou.Id, "forbidden"},
+		{"ministry resets a party account", w.ministry, w.orgA.Id, "forbidden"},
+		{"one resets oneself", w.officerCotonou, w.officerCotonou.Id, "forbidden"},
+	} {
+		if res := e.do("POST", "/api/accounts/"+c.id+"/reset-password", c.as, nil); res.Status != http.StatusBadRequest || res.code() != c.want {
+			t.Errorf("%s: %s, want %s", c.name, res, c.want)
+		}
+	}
+	res := e.do("POST", "/api/accounts/"+w.officerCotonou.Id+"/reset-password", w.ministry, nil)
+	cred, _ := res.JSON["credential"].(map[string]any)
+	if res.Status != http.StatusOK || cred["login"] != w.officerCotonou.GetString("phone") || cred["unit"] != "Commissariat central de Cotonou" {
+		t.Fatalf("reset: %s", res)
+	}
+	if res := e.doToken("GET", "/api/collections/events/records", oldToken, nil); res.Status != http.StatusUnauthorized && len(ids(res)) != 0 {
+		t.Fatalf("the old session still works: %s", res)
+	}
+	if res := e.doToken("POST", "/api/collections/users/auth-refresh", oldToken, nil); res.Status == http.StatusOK {
+		t.Fatalf("the old session refreshes: %s", res)
+	}
+	in := e.signIn("users", localPhone(w.officerCotonou), cred["password"].(string), "10.9.0.1:1")
+	if in.Status != http.StatusOK || in.JSON["record"].(map[string]any)["must_change_password"] != true {
+		t.Fatalf("sign-in with the new password: %s", in)
+	}
+	// a party_admin resets its organizer
+	if res := e.do("POST", "/api/accounts/"+w.orgA.Id+"/reset-password", w.adminA, nil); res.Status != http.StatusOK {
+		t.Fatalf("party_admin reset: %s", res)
+	}
+}

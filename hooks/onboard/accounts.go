@@ -3,13 +3,17 @@ package onboard
 import (
 	"errors"
 	"io"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
 
+	"coprosec/hooks/apierr"
 	"coprosec/hooks/write"
 	"coprosec/internal/accounts"
+	"coprosec/internal/jurisdiction"
 	"coprosec/internal/onboard"
+	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
 	"github.com/pocketbase/pocketbase/core"
@@ -371,4 +375,49 @@ func drawPasswords(n int) ([]initialPassword, error) {
 	close(next)
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// ResetPassword gives the account id a new initial password, on behalf of
+// auth, its manager (the users' manage rule: a party_admin its party's
+// organizers, the ministry police accounts; a superuser any). Every
+// session of the account ends (PocketBase rotates its token key with the
+// password) and it must choose its own at its next sign-in.
+func ResetPassword(app core.App, eng *write.Engine, auth *core.Record, id string) (Credential, error) {
+	var cred Credential
+	err := app.RunInTransaction(func(tx core.App) error {
+		r, err := tx.FindRecordById("users", id)
+		if err != nil || !write.CanView(tx, r, auth) {
+			return apierr.Rule(syncproto.CodeNotFound, "", "The account does not exist or is not visible to you.")
+		}
+		info := &core.RequestInfo{Auth: auth, Method: http.MethodPatch, Context: core.RequestInfoContextDefault}
+		if ok, err := write.CanAccess(tx, r, info, r.Collection().ManageRule); err != nil {
+			return err
+		} else if !ok {
+			return apierr.Rule(jurisdiction.CodeForbidden, "", "You do not manage this account.")
+		}
+		pws, err := drawPasswords(1)
+		if err != nil {
+			return err
+		}
+		r.SetRaw("password", &core.PasswordFieldValue{Plain: pws[0].plain, Hash: pws[0].hash})
+		r.RefreshTokenKey()
+		if auth.IsSuperuser() {
+			r.Set("must_change_password", true) // for a manager, write.AuthorizeWrite sets it
+		}
+		if err := eng.UpdateAs(tx, auth, r, map[string]any{}); err != nil {
+			return err
+		}
+		cred = Credential{Name: r.GetString("name"), Role: r.GetString("role"), Login: r.GetString("phone"), Password: pws[0].plain}
+		if cred.Login == "" {
+			cred.Login = r.Email()
+		}
+		if u, err := tx.FindRecordById("units", r.GetString("unit")); err == nil {
+			cred.Unit = u.GetString("name")
+		}
+		if p, err := tx.FindRecordById("parties", r.GetString("party")); err == nil {
+			cred.Party = p.GetString("acronym")
+		}
+		return nil
+	})
+	return cred, err
 }

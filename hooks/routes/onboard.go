@@ -71,6 +71,16 @@ func (s *Routes) bindImportRoutes(se *core.ServeEvent) {
 		}
 		return e.JSON(http.StatusOK, map[string]any{"report": report, "credentials": creds})
 	}).Bind(apis.RequireAuth())
+
+	// a manager's reset: a new initial password, answered once
+	se.Router.POST("/api/accounts/{id}/reset-password", func(e *core.RequestEvent) error {
+		cred, err := onboard.ResetPassword(e.App, s.write, e.Auth, e.Request.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		e.Response.Header().Set("Cache-Control", "no-store")
+		return e.JSON(http.StatusOK, map[string]any{"credential": cred})
+	}).Bind(apis.RequireAuth())
 }
 
 // isRole reports whether auth is a superuser or a user of one of roles.

@@ -287,7 +287,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	case syncproto.OpUpdate:
 		info.Method = http.MethodPatch
 		r, err := tx.FindRecordById(col, m.RecordID)
-		if err != nil || !canView(tx, r, auth) {
+		if err != nil || !CanView(tx, r, auth) {
 			// a record hidden from the user answers as a missing one: the
 			// answer must not tell which ids exist
 			return syncproto.Result{}, apierr.Rule(syncproto.CodeNotFound, "record_id", "The record does not exist or is not visible to you.")
@@ -331,7 +331,7 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	default: // delete
 		info.Method = http.MethodDelete
 		r, err := tx.FindRecordById(col, m.RecordID)
-		if err != nil || !canView(tx, r, auth) {
+		if err != nil || !CanView(tx, r, auth) {
 			// already gone (deleting is idempotent), or hidden from the
 			// user, which must answer as a missing record
 			return syncproto.Result{ID: m.ID, Status: syncproto.StatusApplied}, nil
@@ -347,8 +347,8 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 	}
 }
 
-// canView reports whether auth may view r (the collection's view rule).
-func canView(tx core.App, r *core.Record, auth *core.Record) bool {
+// CanView reports whether auth may view r (the collection's view rule).
+func CanView(tx core.App, r *core.Record, auth *core.Record) bool {
 	info := &core.RequestInfo{Auth: auth, Method: http.MethodGet, Context: core.RequestInfoContextDefault}
 	ok, err := CanAccess(tx, r, info, r.Collection().ViewRule)
 	return err == nil && ok

@@ -39,7 +39,7 @@ func (s *Engine) CreateAs(tx core.App, auth, r *core.Record, body map[string]any
 // stored, then AuthorizeWrite and every model hook. A record auth may not
 // view answers not_found, as REST does.
 func (s *Engine) UpdateAs(tx core.App, auth, r *core.Record, body map[string]any) error {
-	if auth != nil && !canView(tx, r, auth) {
+	if auth != nil && !CanView(tx, r, auth) {
 		return apierr.Rule(syncproto.CodeNotFound, "", "The record does not exist or is not visible to you.")
 	}
 	if ok, err := s.mayWrite(tx, auth, r, http.MethodPatch, body, r.Collection().UpdateRule); err != nil {

@@ -19,6 +19,7 @@ import * as verifyView from './views/verify.js';
 import * as incidentForm from './views/incident-form.js';
 import * as outboxView from './views/outbox.js';
 import * as accountView from './views/account.js';
+import * as passwordView from './views/password.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
@@ -54,6 +55,13 @@ function route({ keepScroll = false } = {}) {
     document.title = 'Connexion — Coprosec';
     return;
   }
+  if (store.me().must_change_password) {
+    // nothing else until the account chose its own password
+    current = { view: passwordView, path, result: passwordView.render(main), dirty: false };
+    nav.hidden = true;
+    document.title = 'Choisir son mot de passe — Coprosec';
+    return;
+  }
   let match = null;
   for (const [re, view, title, who] of ROUTES) {
     const m = re.exec(path);
@@ -87,7 +95,7 @@ main.addEventListener('input', () => { if (current) current.dirty = true; });
 
 function renderNav() {
   nav.replaceChildren();
-  if (!session.user) { nav.hidden = true; return; }
+  if (!session.user || store.me().must_change_password) { nav.hidden = true; return; }
   nav.hidden = false;
   const me = store.me();
   const { pending, failed } = store.counts();
