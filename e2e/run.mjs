@@ -44,6 +44,7 @@ const USERS = {
   organizer: 'organisateur.br@demo.coprosec.bj',
   cotonou: 'commissaire.cotonou@demo.coprosec.bj',
   calavi: 'commissaire.calavi@demo.coprosec.bj',
+  ministry: 'dppae@demo.coprosec.bj',
 };
 const VIEWPORT = { width: 360, height: 740 };
 // A 1×1 PNG: enough to exercise the photo upload path.
@@ -320,12 +321,16 @@ async function decodeQR(page) {
 
 // --- API helpers (the test's own view of the server) ------------------------
 
-async function apiLogin(base, identity) {
+async function apiLogin(base, identity, password = PASSWORD) {
+  return (await apiSignIn(base, identity, password)).token;
+}
+
+async function apiSignIn(base, identity, password) {
   const r = await fetch(`${base}/api/collections/users/auth-with-password`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity, password: PASSWORD }),
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity, password }),
   });
   assert(r.ok, `API sign-in of ${identity}: HTTP ${r.status}`);
-  return (await r.json()).token;
+  return r.json();
 }
 
 async function apiGet(base, token, path) {
@@ -688,6 +693,63 @@ async function main() {
       await shot(cot.page, '15-commissaire-evenement-annule.png');
       const receipts = await apiGet(base, s.orgToken, `/api/collections/receipts/records?filter=${encodeURIComponent(`event="${s.eventId}"`)}`);
       if (!receipts.items.some((r) => r.revoked_at)) notes.push('The receipt of the cancelled event was not revoked by the server.');
+    }, { critical: false });
+
+    const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {
+      const p = await phone('ministere');
+      await signIn(p.page, base, USERS.ministry);
+      const pg = p.page;
+      await pg.goto(`${base}/#/compte`);
+      await pg.click('#manage-accounts');
+      await pg.locator('main h2', { hasText: 'Comptes' }).waitFor();
+      await pg.locator('ul.accounts li').first().waitFor();
+      await pg.locator('summary', { hasText: 'Importer des comptes' }).click();
+      const csv = 'name,phone,email,role,party,unit\n' +
+        'Agent Sossa,97 12 34 56,,officer,,Commissariat central de Cotonou\n' +
+        'Agent Tossou,97 12 34 57,,officer,,Commissariat central de Cotonou\n';
+      await pg.setInputFiles('#import-accounts', { name: 'agents.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await pg.locator('form:has(#import-accounts) button[type=submit]').click();
+      const dlg = pg.locator('dialog');
+      await dlg.waitFor();
+      assert(/2 à créer/.test(await dlg.innerText()), `dry run: ${await dlg.innerText()}`);
+      await pg.locator('dialog button[value="ok"]').click();
+      await pg.locator('.slip').nth(1).waitFor();
+      const slips = await pg.locator('.slip').allInnerTexts();
+      assert(slips.length === 2 && slips.every((t) => /Commissariat central de Cotonou/.test(t)), `slips: ${slips}`);
+      await shot(pg, '20-fiches-mots-de-passe.png');
+      const password = (await pg.locator('.slip .slip-password').first().innerText()).trim();
+      const login = (await pg.locator('.slip .slip-login').first().innerText()).trim();
+      assert(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/.test(password) && login === '+22997123456', `slip: ${login} ${password}`);
+      // a refused file names its line and writes nothing
+      await pg.setInputFiles('#import-accounts', { name: 'mauvais.csv', mimeType: 'text/csv', buffer: Buffer.from('name;phone;email;role;party;unit\nX;1;;officer;;Y\n') });
+      await pg.locator('form:has(#import-accounts) button[type=submit]').click();
+      const err = pg.locator('.alert-error', { hasText: 'Ligne 1' });
+      await err.waitFor();
+      await p.context.close();
+      return { login, password };
+    }, { critical: false });
+
+    await step('new officer: chooses a password at first sign-in, before anything else', async () => {
+      assert(slip && slip.password, 'no slip from the import step');
+      const p = await phone('nouvel-agent');
+      const pg = p.page;
+      await pg.goto(`${base}/#/`);
+      await pg.fill('#identity', '97 12 34 56');
+      await pg.fill('#password', slip.password);
+      await pg.click('form.login button[type="submit"]');
+      await pg.locator('main h2', { hasText: 'Choisissez votre mot de passe' }).waitFor();
+      assert(await pg.locator('#nav').isHidden(), 'the navigation shows before the password is chosen');
+      await pg.goto(`${base}/#/incident`);
+      await pg.locator('main h2', { hasText: 'Choisissez votre mot de passe' }).waitFor();
+      await shot(pg, '21-premier-mot-de-passe.png');
+      await pg.fill('#old-password', slip.password);
+      await pg.fill('#new-password', 'mon-secret-2026');
+      await pg.fill('#new-password-again', 'mon-secret-2026');
+      await pg.locator('button', { hasText: 'Enregistrer mon mot de passe' }).click();
+      await pg.locator('main h2', { hasText: 'Événements' }).waitFor();
+      const res = await apiSignIn(base, '+22997123456', 'mon-secret-2026');
+      assert(res.record && res.record.must_change_password === false, 'the flag is still set');
+      await p.context.close();
     }, { critical: false });
 
     await step('layout: every screen fits 360 px without horizontal scrolling', () => {

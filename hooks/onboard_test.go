@@ -204,8 +204,19 @@ func TestAccountsImport(t *testing.T) {
 		// an existing account, found by its e-mail: its name and unit change, its password stays
 		"Agent renommé,," + w.officerCalavi.Email() + ",officer,,Commissariat central de Ouidah\n"
 
-	res := e.importAccountsAs(w.ministry, file)
+	// a dry run says what would happen, writes nothing and gives no password
+	before := e.tableDigest("users")
+	res := e.do("POST", "/api/import/accounts?dry_run=1", w.ministry, file)
 	rep, _ := res.JSON["report"].(map[string]any)
+	if res.Status != http.StatusOK || rep["created"] != 3.0 || rep["updated"] != 1.0 || rep["dry_run"] != true || len(credentialsOf(res)) != 0 {
+		t.Fatalf("dry run: %s", res)
+	}
+	if e.tableDigest("users") != before {
+		t.Fatal("a dry run wrote")
+	}
+
+	res = e.importAccountsAs(w.ministry, file)
+	rep, _ = res.JSON["report"].(map[string]any)
 	if res.Status != http.StatusOK || rep["created"] != 3.0 || rep["updated"] != 1.0 {
 		t.Fatalf("import: %s", res)
 	}
@@ -244,7 +255,7 @@ func TestAccountsImport(t *testing.T) {
 
 	// idempotent by phone: the same file again changes nothing, no new
 	// password is drawn, the first ones still work
-	before := e.tableDigest("users")
+	before = e.tableDigest("users")
 	res = e.importAccountsAs(w.ministry, file)
 	if rep, _ := res.JSON["report"].(map[string]any); res.Status != http.StatusOK || rep["unchanged"] != 4.0 || len(credentialsOf(res)) != 0 {
 		t.Fatalf("second import: %s", res)

@@ -5,7 +5,7 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-1938bf8501a5';
+const VERSION = 'shell-af034f0c6dc5';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -22,12 +22,14 @@ const SHELL = [
   '/js/receipt.js',
   '/js/rules.js',
   '/js/session.js',
+  '/js/slips.js',
   '/js/state.js',
   '/js/store.js',
   '/js/sync.js',
   '/js/time.js',
   '/js/ui.js',
   '/js/views/account.js',
+  '/js/views/accounts.js',
   '/js/views/common.js',
   '/js/views/event-form.js',
   '/js/views/event.js',
@@ -36,6 +38,7 @@ const SHELL = [
   '/js/views/itinerary-form.js',
   '/js/views/login.js',
   '/js/views/outbox.js',
+  '/js/views/password.js',
   '/js/views/receipt.js',
   '/js/views/verify.js',
   '/manifest.webmanifest',

@@ -98,7 +98,7 @@ type accountImport struct {
 	parties   map[string]string // acronym → id
 	units     map[string]string // folded name → id
 	passwords []initialPassword // drawn and hashed beforehand
-	dryRun    bool              // nothing is kept: passwords are not hashed
+	dryRun    bool              // nothing is kept: one password serves every row
 }
 
 func newAccountImport(tx core.App, eng *write.Engine, auth *core.Record, report *Report) (*accountImport, error) {
@@ -304,9 +304,6 @@ type initialPassword struct{ plain, hash string }
 
 func (imp *accountImport) nextPassword() (initialPassword, error) {
 	if len(imp.passwords) == 0 {
-		if imp.dryRun {
-			return initialPassword{plain: "dry-run-only"}, nil
-		}
 		p, err := drawPasswords(1)
 		if err != nil {
 			return initialPassword{}, err
@@ -314,7 +311,9 @@ func (imp *accountImport) nextPassword() (initialPassword, error) {
 		imp.passwords = p
 	}
 	pw := imp.passwords[0]
-	imp.passwords = imp.passwords[1:]
+	if !imp.dryRun { // a dry run writes nothing: one password serves every row
+		imp.passwords = imp.passwords[1:]
+	}
 	return pw, nil
 }
 

@@ -20,6 +20,7 @@ import * as incidentForm from './views/incident-form.js';
 import * as outboxView from './views/outbox.js';
 import * as accountView from './views/account.js';
 import * as passwordView from './views/password.js';
+import * as accountsView from './views/accounts.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
@@ -33,6 +34,7 @@ const ROUTES = [
   [/^\/incident$/, incidentForm, 'Signaler un incident'],
   [/^\/envois$/, outboxView, 'Envois'],
   [/^\/compte$/, accountView, 'Mon compte'],
+  [/^\/comptes$/, accountsView, 'Comptes', 'managers'],
 ];
 
 const main = document.getElementById('main');
@@ -55,7 +57,7 @@ function route({ keepScroll = false } = {}) {
     document.title = 'Connexion — Coprosec';
     return;
   }
-  if (store.me().must_change_password) {
+  if (session.user.must_change_password) {
     // nothing else until the account chose its own password
     current = { view: passwordView, path, result: passwordView.render(main), dirty: false };
     nav.hidden = true;
@@ -65,7 +67,7 @@ function route({ keepScroll = false } = {}) {
   let match = null;
   for (const [re, view, title, who] of ROUTES) {
     const m = re.exec(path);
-    if (m && (!who || (who === 'party' && isParty(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
+    if (m && (!who || (who === 'party' && isParty(store.me())) || (who === 'managers' && accountsView.canSeeAccounts(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
   }
   if (!match) match = { view: eventsView, title: 'Événements', args: [] };
   const y = window.scrollY;
@@ -95,7 +97,7 @@ main.addEventListener('input', () => { if (current) current.dirty = true; });
 
 function renderNav() {
   nav.replaceChildren();
-  if (!session.user || store.me().must_change_password) { nav.hidden = true; return; }
+  if (!session.user || session.user.must_change_password) { nav.hidden = true; return; }
   nav.hidden = false;
   const me = store.me();
   const { pending, failed } = store.counts();

@@ -7,6 +7,7 @@ import { status } from '../state.js';
 import { syncNow, refreshKeys, stop } from '../sync.js';
 import { ROLES } from '../labels.js';
 import { relative } from '../time.js';
+import { canSeeAccounts } from './accounts.js';
 
 export function render(main) {
   const me = store.me();
@@ -25,6 +26,8 @@ export function render(main) {
   mount(main, 
     h('h2', null, 'Mon compte'),
     dl,
+    canSeeAccounts(me) ? h('p', null, h('a', { href: '#/comptes', class: 'btn btn-block', id: 'manage-accounts' },
+      me.role === 'director' ? 'Comptes de mes unités' : 'Gérer les comptes')) : null,
     h('div', { class: 'actions' },
       h('button', { type: 'button', class: 'btn', onclick: async () => { await syncNow(); toast('Synchronisation terminée.'); } }, 'Synchroniser maintenant'),
       h('button', { type: 'button', class: 'btn', onclick: async () => { const k = await refreshKeys(true); toast(`${k.length} clé(s) de vérification en mémoire.`); } }, 'Mettre à jour les clés'),
