@@ -146,6 +146,12 @@ func (e *env) do(method, url string, as *core.Record, body any) response {
 // doToken sends one request with a raw auth token ("" = guest).
 func (e *env) doToken(method, url, token string, body any) response {
 	e.t.Helper()
+	return e.doHeaders(method, url, token, body, nil)
+}
+
+// doHeaders is doToken with extra request headers (Accept-Language).
+func (e *env) doHeaders(method, url, token string, body any, headers map[string]string) response {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -165,6 +171,9 @@ func (e *env) doToken(method, url, token string, body any) response {
 	req.RemoteAddr = "127.0.0.1:5555"
 	if token != "" {
 		req.Header.Set("Authorization", token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
 	e.mux.ServeHTTP(rec, req)

@@ -263,8 +263,10 @@ func TestCoverageChangeReassignsFutureEvents(t *testing.T) {
 	if as[w.comOuidah.Id].GetString("role") != "lead" || as[w.ddprAtlantique.Id].GetString("role") != "oversight" {
 		t.Fatalf("assignments %v", as)
 	}
-	// a conflicting coverage edit is refused, naming the unit
-	res = e.do("PATCH", "/api/collections/units/records/"+w.comCalavi.Id, w.ministry, map[string]any{"communes": []string{w.calavi.Id, kpomasse.Id}})
+	// a conflicting coverage edit is refused, naming the unit (in the
+	// detailed English message)
+	ministryTok, _ := w.ministry.NewAuthToken()
+	res = e.doHeaders("PATCH", "/api/collections/units/records/"+w.comCalavi.Id, ministryTok, map[string]any{"communes": []string{w.calavi.Id, kpomasse.Id}}, english)
 	if res.Status != http.StatusBadRequest || res.code() != "coverage_conflict" || !strings.Contains(string(res.Body), "Ouidah") {
 		t.Fatalf("conflicting coverage: %s", res)
 	}

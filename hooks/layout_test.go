@@ -18,10 +18,11 @@ import (
 // its arrows, for this test to pass.
 var allowedImports = map[string][]string{
 	"hooks":           {"hooks/cli", "hooks/demo", "hooks/realtime", "hooks/routes", "hooks/write"},
-	"hooks/cli":       {"hooks/geoimport", "hooks/loadtest", "hooks/write"},
+	"hooks/cli":       {"hooks/geoimport", "hooks/loadtest", "hooks/onboard", "hooks/write"},
 	"hooks/loadtest":  {"hooks/realtime", "hooks/write"},
 	"hooks/demo":      {},
-	"hooks/routes":    {"hooks/apierr", "hooks/clashview", "hooks/priority", "hooks/synclog", "hooks/write"},
+	"hooks/routes":    {"hooks/apierr", "hooks/clashview", "hooks/onboard", "hooks/priority", "hooks/synclog", "hooks/write"},
+	"hooks/onboard":   {"hooks/apierr", "hooks/write"},
 	"hooks/realtime":  {"hooks/clashview", "hooks/priority", "hooks/synclog", "hooks/write"},
 	"hooks/geoimport": {"hooks/write"},
 	"hooks/write":     {"hooks/apierr", "hooks/clashview", "hooks/priority", "hooks/synclog"},

@@ -22,7 +22,7 @@ type realGeo struct {
 	ddpr            map[string]string   // département code → directorate id
 }
 
-func newRealGeo(t *testing.T) *realGeo {
+func newRealGeo(t testing.TB) *realGeo {
 	t.Helper()
 	e := newEnv(t)
 	start := time.Now()
@@ -301,4 +301,60 @@ func TestRealGeoCaravanAcrossDepartements(t *testing.T) {
 	if err == nil || !strings.Contains(apiErrorData(err), `"route":{"code":"outside_territory"`) {
 		t.Errorf("route to Lomé: %v %s", err, apiErrorData(err))
 	}
+}
+
+// TestRealGeoMovingThePin: moving an event's pin (J1) derives its commune
+// and arrondissement again, whatever path saves it; only a commune or
+// arrondissement changed in the same write may contradict the new point.
+func TestRealGeoMovingThePin(t *testing.T) {
+	g := newRealGeo(t)
+	byCom := g.communeCommissariats()
+	var cotonou, calavi []map[string]string
+	for _, row := range g.arrs {
+		switch row["parent_code"] {
+		case "BJ0800":
+			cotonou = append(cotonou, row)
+		case "BJ0301":
+			calavi = append(calavi, row)
+		}
+	}
+	if len(cotonou) < 2 || len(calavi) < 1 {
+		t.Fatalf("%d arrondissements in Cotonou, %d in Abomey-Calavi", len(cotonou), len(calavi))
+	}
+	ev := g.meetingAt("Meeting qui bouge", cotonou[0]["inner_lat"], cotonou[0]["inner_lon"])
+	move := func(row map[string]string, extra map[string]any) error {
+		r, err := g.app.FindRecordById("events", ev.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Set("location", types.GeoPoint{Lat: mustFloat(t, row["inner_lat"]), Lon: mustFloat(t, row["inner_lon"])})
+		for k, v := range extra {
+			r.Set(k, v)
+		}
+		return g.app.Save(r)
+	}
+	placed := func(row map[string]string) {
+		t.Helper()
+		r, _ := g.app.FindRecordById("events", ev.Id)
+		if r.GetString("arrondissement") != g.id[row["code"]] || r.GetString("commune") != g.id[row["parent_code"]] ||
+			r.GetString("lead_unit") != byCom[row["parent_code"]] {
+			t.Fatalf("after the move to %s: arrondissement %s, commune %s, lead %s", row["name"],
+				r.GetString("arrondissement"), r.GetString("commune"), r.GetString("lead_unit"))
+		}
+	}
+	// the pin alone, to another arrondissement of the city, then to another commune
+	if err := move(cotonou[1], nil); err != nil {
+		t.Fatalf("pin moved within Cotonou: %v %s", err, apiErrorData(err))
+	}
+	placed(cotonou[1])
+	if err := move(calavi[0], nil); err != nil {
+		t.Fatalf("pin moved to Abomey-Calavi: %v %s", err, apiErrorData(err))
+	}
+	placed(calavi[0])
+	// a commune changed in the same write that contradicts the new point
+	err := move(cotonou[0], map[string]any{"commune": g.id["BJ0101"]}) // Banikoara
+	if data := apiErrorData(err); !strings.Contains(data, "location_mismatch") {
+		t.Fatalf("contradicting commune: %v %s", err, data)
+	}
+	placed(calavi[0])
 }

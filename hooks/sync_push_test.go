@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"coprosec/hooks/write"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -704,4 +706,168 @@ func TestSyncPushConcurrentWithREST(t *testing.T) {
 	d := e.syncDevice("director", w.directorLittoral)
 	d.pull(200, 0)
 	d.checkConverged(t)
+}
+
+// Sync answers are safe to act on: a reused mutation id is refused rather
+// than answered with another mutation's result, the same value in another
+// spelling is no conflict, and the push answer's cursor never skips
+// another user's change.
+func TestSyncAnswersSafeToActOn(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+
+	// the same mutation id from two devices of one user, for two records
+	rs := e.pushAs(w.orgA, "phone-1", mCreate("shared-id", "events", "reusedmutation1", e.meeting(w.partyA, nil)))
+	if statuses(rs) != "applied" {
+		t.Fatalf("first: %s", statuses(rs))
+	}
+	rs = e.pushAs(w.orgA, "phone-2", mCreate("shared-id", "events", "reusedmutation2", e.meeting(w.partyA, map[string]any{"title": "Autre"})))
+	if statuses(rs) != "rejected:mutation_id_reused" {
+		t.Fatalf("reused id: %s", statuses(rs))
+	}
+	if _, err := e.app.FindRecordById("events", "reusedmutation2"); err == nil {
+		t.Fatal("the second create was applied")
+	}
+	// a true retry still answers the first result
+	rs = e.pushAs(w.orgA, "phone-1", mCreate("shared-id", "events", "reusedmutation1", e.meeting(w.partyA, nil)))
+	if statuses(rs) != "applied" || rs[0].Record["id"] != "reusedmutation1" {
+		t.Fatalf("retry: %s %v", statuses(rs), rs[0].Record["id"])
+	}
+
+	// the same instant and the same set in another spelling are no edit
+	id := "reusedmutation1"
+	starts := local(2026, 3, 14, 9, 0)
+	if res := e.do("PATCH", "/api/collections/events/records/"+id, w.adminA, map[string]any{
+		"starts_at": starts.Format("2006-01-02 15:04:05.000Z"), "security_needs": []string{"escort", "traffic"}}); res.Status != 200 {
+		t.Fatal(res)
+	}
+	rs = e.pushAs(w.orgA, "phone-1", mUpdate("same-values", "events", id, 1, map[string]any{
+		"starts_at": starts.Format(time.RFC3339), "security_needs": []string{"traffic", "escort"}}))
+	if statuses(rs) != "applied" {
+		t.Fatalf("same values, other spelling: %s %+v", statuses(rs), rs[0].Error)
+	}
+	// a real concurrent edit is still a conflict
+	rs = e.pushAs(w.orgA, "phone-1", mUpdate("other-values", "events", id, 1, map[string]any{"security_needs": []string{"medical"}}))
+	if statuses(rs) != "conflict:conflict" {
+		t.Fatalf("concurrent edit: %s", statuses(rs))
+	}
+
+	// the push answer's cursor
+	tok, _ := w.orgA.NewAuthToken()
+	pullAll := func(cursor string) (ids []string, next string) {
+		for {
+			p, res := e.syncPull(tok, "phone-1", cursor, 100)
+			if res.Status != 200 {
+				t.Fatal(res)
+			}
+			for _, c := range p.Changes {
+				ids = append(ids, c.Collection+"/"+c.ID)
+			}
+			cursor = p.Cursor
+			if !p.More {
+				return ids, cursor
+			}
+		}
+	}
+	push := func(cursor string, muts ...syncMutation) syncPushResp {
+		res := e.doToken("POST", "/api/sync/push", tok, map[string]any{"device": "phone-1", "mutations": muts, "cursor": cursor})
+		var p syncPushResp
+		if res.Status != 200 || json.Unmarshal(res.Body, &p) != nil {
+			t.Fatal(res)
+		}
+		return p
+	}
+	_, cursor := pullAll("")
+	// another user changes an event the device sees, then the device pushes
+	other := e.syncDeclare(w.adminA, e.meeting(w.partyA, map[string]any{"title": "Par l'administrateur"}))
+	ev := e.syncRecord("events", id)
+	p := push(cursor, mUpdate("own-edit", "events", id, int(ev.GetInt("version")), map[string]any{"title": "Mon titre"}))
+	if statuses(p.Results) != "applied" {
+		t.Fatalf("own edit: %s", statuses(p.Results))
+	}
+	got, _ := pullAll(p.Cursor)
+	if !slices.Contains(got, "events/"+other) {
+		t.Fatalf("pulling from the push cursor skips another user's event: %v", got)
+	}
+	// when nothing else changed, the cursor moves over the push's own change
+	_, cursor = pullAll(cursor)
+	ev = e.syncRecord("events", id)
+	p = push(cursor, mUpdate("own-edit-2", "events", id, int(ev.GetInt("version")), map[string]any{"title": "Mon titre 2"}))
+	if got, _ := pullAll(p.Cursor); len(got) != 0 {
+		t.Fatalf("pulling after the push cursor: %v", got)
+	}
+	if p.Cursor == cursor {
+		t.Fatal("the push cursor did not move over the push's own change")
+	}
+	// no cursor sent, none answered
+	if p := push("", mUpdate("own-edit-3", "events", id, -1, map[string]any{"title": "Mon titre 3"})); p.Cursor != "" {
+		t.Fatalf("cursor %q without one sent", p.Cursor)
+	}
+}
+
+// Stored push results are kept for MutationResultRetention: a retry
+// inside it answers its first result and changes nothing; the daily job
+// prunes what is older.
+func TestPushResultsRetention(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	first := e.pushAs(w.orgA, "d", mCreate("kept", "events", "retainedevent01", e.meeting(w.partyA, nil)))
+	if statuses(first) != "applied" {
+		t.Fatalf("push: %s", statuses(first))
+	}
+	e.now = e.now.Add(write.MutationResultRetention - time.Hour)
+	e.pushAs(w.orgA, "d", mUpdate("later", "events", "retainedevent01", -1, map[string]any{"title": "Plus tard"}))
+	if n, err := write.PruneMutationResults(e.app, e.now.Add(-write.MutationResultRetention)); err != nil || n != 0 {
+		t.Fatalf("pruned %d inside the retention: %v", n, err)
+	}
+	// the retry answers the first result (not already_exists) and writes nothing
+	again := e.pushAs(w.orgA, "d", mCreate("kept", "events", "retainedevent01", e.meeting(w.partyA, nil)))
+	if !sameResult(again[0], first[0]) || e.auditCount("events", "retainedevent01") != 2 {
+		t.Fatalf("retry inside the retention: %s (audit rows %d)", resultString(again[0]), e.auditCount("events", "retainedevent01"))
+	}
+	// past it, the old result goes and the newer one stays
+	e.now = e.now.Add(2 * time.Hour)
+	if n, err := write.PruneMutationResults(e.app, e.now.Add(-write.MutationResultRetention)); err != nil || n != 1 {
+		t.Fatalf("pruned %d past the retention: %v", n, err)
+	}
+	var left []string
+	_ = e.app.DB().NewQuery("SELECT mutation_id FROM _sync_mutations").Column(&left)
+	if !slices.Equal(left, []string{"later"}) {
+		t.Fatalf("stored results left: %v", left)
+	}
+}
+
+// A push cut into several transactions by the writer-hold budget answers
+// exactly as one transaction would: results in order, refusals and
+// retries included.
+func TestPushSplitByHoldBudget(t *testing.T) {
+	defer func(old time.Duration) { write.PushHoldBudget = old }(write.PushHoldBudget)
+	batch := func(e *env, w *world) []syncMutation {
+		return []syncMutation{
+			mCreate("s1", "events", "splitevent00001", e.meeting(w.partyA, nil)),
+			mUpdate("s2", "events", "splitevent00001", 1, map[string]any{"title": "Deux"}),
+			mCreate("s3", "events", "splitevent00002", e.meeting(w.partyA, map[string]any{"starts_at": local(2026, 3, 14, 23, 30), "ends_at": local(2026, 3, 15, 1, 0)})),
+			mUpdate("s4", "events", "splitevent00001", 2, map[string]any{"status": "cancelled"}),
+			mCreate("s5", "events", "splitevent00003", e.meeting(w.partyA, nil)),
+		}
+	}
+	answers := map[time.Duration]string{}
+	for _, budget := range []time.Duration{time.Hour, 0} {
+		write.PushHoldBudget = budget // 0: every mutation in its own transaction
+		e := newEnv(t)
+		w := e.world()
+		rs := e.pushAs(w.orgA, "d", batch(e, w)...)
+		again := e.pushAs(w.orgA, "d", batch(e, w)...)
+		if statuses(again) != statuses(rs) {
+			t.Errorf("budget %v: retry %s, first %s", budget, statuses(again), statuses(rs))
+		}
+		ev := e.syncRecord("events", "splitevent00001")
+		answers[budget] = statuses(rs) + fmt.Sprint(" version ", ev.GetInt("version"), " ", ev.GetString("status"), " audit ", e.auditCount("events", "splitevent00001"))
+	}
+	want := "applied,applied,rejected:quiet_hours,applied,applied version 3 cancelled audit 3"
+	for budget, got := range answers {
+		if got != want {
+			t.Errorf("budget %v: %s, want %s", budget, got, want)
+		}
+	}
 }

@@ -1626,3 +1626,31 @@ func slicesContains(s []string, x string) bool {
 	}
 	return false
 }
+
+// A sort by a field of related records that the caller may not all see
+// would silently drop rows (PocketBase adds their list rule to the
+// list's WHERE): it is refused with a stable code; sorts by the list's
+// own fields and by reference data answer every row.
+func TestVisibilitySortNeverDropsRows(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	for i := 0; i < 3; i++ {
+		e.mustDeclare(w.orgA, e.meeting(w.partyA, map[string]any{"title": fmt.Sprint("Meeting ", i)}))
+	}
+	all := e.do("GET", "/api/collections/events/records", w.commanderCotonou, nil)
+	if all.Status != http.StatusOK || all.JSON["totalItems"] != float64(3) {
+		t.Fatalf("commander lists %s", all)
+	}
+	for _, sort := range []string{"created_by.phone", "-created_by.name,title", "lead_unit.users_via_unit.phone", "assignments_via_event.officers"} {
+		res := e.do("GET", "/api/collections/events/records?sort="+url.QueryEscape(sort), w.commanderCotonou, nil)
+		if res.Status != http.StatusBadRequest || res.code() != "sort_not_allowed" {
+			t.Errorf("sort=%s: %s, want 400 sort_not_allowed", sort, res)
+		}
+	}
+	for _, sort := range []string{"-starts_at", "title,-created", "commune.name", "departement.code,-title", "@random"} {
+		res := e.do("GET", "/api/collections/events/records?sort="+url.QueryEscape(sort), w.commanderCotonou, nil)
+		if res.Status != http.StatusOK || res.JSON["totalItems"] != float64(3) || len(ids(res)) != 3 {
+			t.Errorf("sort=%s: %s, want the 3 events", sort, res)
+		}
+	}
+}

@@ -32,8 +32,14 @@ func Rule(code, field, message string) *router.ApiError {
 }
 
 // TooManyRequests is a 429 with a stable code and the wait in seconds.
-func TooManyRequests(code, message string, retryAfterSec int) *router.ApiError {
-	err := router.NewApiError(http.StatusTooManyRequests, message, nil)
+// french, when not nil, names the catalog entry of its French message (a
+// variant of code, with its values); by default it is code's own.
+func TooManyRequests(code, message string, retryAfterSec int, french *French) *router.ApiError {
+	var raw any
+	if french != nil {
+		raw = *french
+	}
+	err := router.NewApiError(http.StatusTooManyRequests, message, raw)
 	err.Data = map[string]any{"code": code, "message": message, "retry_after": retryAfterSec}
 	return err
 }
@@ -101,8 +107,17 @@ func ToSync(err error) *syncproto.Error {
 			v := verrs[k]
 			fields[k] = v.Error()
 			var ve validation.Error
-			if errors.As(v, &ve) && out.Code == syncproto.CodeValidationFailed {
-				out.Code = ve.Code()
+			if errors.As(v, &ve) {
+				// as REST answers a field: its code and message, so the
+				// message can be said in the reader's language
+				fe := map[string]any{"code": ve.Code(), "message": ve.Error()}
+				if p := ve.Params(); len(p) > 0 {
+					fe["params"] = p
+				}
+				fields[k] = fe
+				if out.Code == syncproto.CodeValidationFailed {
+					out.Code = ve.Code()
+				}
 			}
 		}
 		return out

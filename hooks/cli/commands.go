@@ -25,6 +25,7 @@ type Config struct {
 // Register adds Coprosec's commands to root.
 func Register(root *cobra.Command, cfg Config) {
 	root.AddCommand(geoCommand(cfg.App, cfg.Write), receiptCommands(cfg.App, cfg.Write), loadtest.Command(cfg.Bind))
+	root.AddCommand(onboardCommands(cfg.App, cfg.Write)...)
 }
 
 func geoCommand(app core.App, eng *write.Engine) *cobra.Command {

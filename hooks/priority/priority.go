@@ -24,6 +24,12 @@ const (
 
 // Request middlewares (Router.Bind).
 const (
+	// LocalizeErrors is the outermost of the API's own middlewares (just
+	// before CORS, outside the activity logger and panic recovery): it says
+	// in the client's language every error that any handler or middleware
+	// inside returns, and the log keeps the English.
+	LocalizeErrors = apis.DefaultCorsMiddlewarePriority - 1
+
 	// AccountRateLimit runs once the auth token is loaded: signed-in
 	// traffic is limited per account, never per carrier-NAT address.
 	AccountRateLimit = apis.DefaultLoadAuthTokenMiddlewarePriority + 1

@@ -37,14 +37,16 @@ import (
 // the related records' rules.
 const CodeFilterNotAllowed = "filter_not_allowed"
 
-// bindFilterGuard refuses such filters in record lists.
+// bindFilterGuard refuses such filters, and sorts that would drop rows
+// (checkClientSort), in record lists.
 func (s *Routes) bindFilterGuard(se *core.ServeEvent) {
 	se.Router.Bind(&hook.Handler[*core.RequestEvent]{
 		Id:       "coprosecFilterGuard",
 		Priority: priority.FilterGuard,
 		Func: func(e *core.RequestEvent) error {
-			filter := e.Request.URL.Query().Get("filter")
-			if filter == "" || e.HasSuperuserAuth() || e.Request.Method != http.MethodGet {
+			q := e.Request.URL.Query()
+			filter, sort := q.Get("filter"), q.Get("sort")
+			if filter == "" && sort == "" || e.HasSuperuserAuth() || e.Request.Method != http.MethodGet {
 				return e.Next()
 			}
 			// GET /api/collections/{collection}/records: the list
@@ -53,6 +55,12 @@ func (s *Routes) bindFilterGuard(se *core.ServeEvent) {
 				return e.Next()
 			}
 			if err := checkClientFilter(e.App, parts[2], filter); err != nil {
+				return err
+			}
+			if err := checkClientSort(e.App, parts[2], sort); err != nil {
+				return err
+			}
+			if err := checkHiddenFields(e.App, parts[2], filter, sort); err != nil {
 				return err
 			}
 			return e.Next()
@@ -80,6 +88,9 @@ func (s *Routes) bindRealtimeFilterGuard() {
 			if err := checkClientFilter(e.App, collection, filter); err != nil {
 				return err
 			}
+			if err := checkHiddenFields(e.App, collection, filter, ""); err != nil {
+				return err
+			}
 		}
 		return e.Next()
 	})
@@ -103,6 +114,9 @@ func appliedFilter(sub string) string {
 // all-match operator, a field reached through several related records.
 // Unknown collections and unparsable filters are left to PocketBase.
 func checkClientFilter(app core.App, collection, filter string) error {
+	if filter == "" {
+		return nil
+	}
 	c, err := app.FindCachedCollectionByNameOrId(collection)
 	if err != nil {
 		return nil
@@ -112,34 +126,37 @@ func checkClientFilter(app core.App, collection, filter string) error {
 		return nil
 	}
 	var bad string
-	var walk func(item any)
-	walk = func(item any) {
-		switch x := item.(type) {
-		case []fexpr.ExprGroup:
-			for _, g := range x {
-				walk(g.Item)
-			}
-		case fexpr.ExprGroup:
-			walk(x.Item)
-		case fexpr.Expr:
-			if strings.HasPrefix(string(x.Op), "?") {
-				return // any-match: PocketBase applies the list rules
-			}
-			for _, tok := range []fexpr.Token{x.Left, x.Right} {
-				for _, ident := range filterIdentifiers(tok) {
-					if bad == "" && crossesMultipleRelation(app, c, ident) {
-						bad = ident
-					}
+	eachExpr(groups, func(x fexpr.Expr) {
+		if strings.HasPrefix(string(x.Op), "?") {
+			return // any-match: PocketBase applies the list rules
+		}
+		for _, tok := range []fexpr.Token{x.Left, x.Right} {
+			for _, ident := range filterIdentifiers(tok) {
+				if bad == "" && crossesMultipleRelation(app, c, ident) {
+					bad = ident
 				}
 			}
 		}
-	}
-	walk(groups)
+	})
 	if bad == "" {
 		return nil
 	}
 	return apierr.Rule(CodeFilterNotAllowed, "filter", fmt.Sprintf(
 		"%q reaches several related records: compare it with an any-match operator (?=, ?!=, ?~, ?>, …).", bad))
+}
+
+// eachExpr calls fn with every comparison of a parsed filter.
+func eachExpr(item any, fn func(fexpr.Expr)) {
+	switch x := item.(type) {
+	case []fexpr.ExprGroup:
+		for _, g := range x {
+			eachExpr(g.Item, fn)
+		}
+	case fexpr.ExprGroup:
+		eachExpr(x.Item, fn)
+	case fexpr.Expr:
+		fn(x)
+	}
 }
 
 // filterIdentifiers lists the field identifiers of a token, function

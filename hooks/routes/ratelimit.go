@@ -15,6 +15,7 @@ import (
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/priority"
 	"coprosec/internal/accounts"
+	"coprosec/internal/i18n"
 	"coprosec/internal/ratelimit"
 
 	"github.com/pocketbase/pocketbase/apis"
@@ -44,10 +45,11 @@ func (s *Routes) bindAccountRateLimit(e *core.ServeEvent) {
 			}
 			key := e.Auth.Collection().Id + ":" + e.Auth.Id
 			if !requests.Allow(key) {
-				return tooManyRequests(e, apierr.CodeRateLimited, "Trop de requêtes pour ce compte, réessayez dans une minute.", requests.RetryAfter(key))
+				return tooManyRequests(e, apierr.CodeRateLimited, "Too many requests for this account; try again in a minute.", requests.RetryAfter(key), nil)
 			}
 			if strings.HasPrefix(e.Request.URL.Path, "/api/sync/push") && !pushes.Allow(key) {
-				return tooManyRequests(e, apierr.CodeRateLimited, "Trop d'envois de synchronisation pour ce compte, réessayez dans une minute.", pushes.RetryAfter(key))
+				return tooManyRequests(e, apierr.CodeRateLimited, "Too many sync pushes for this account; try again in a minute.", pushes.RetryAfter(key),
+					&apierr.French{Key: apierr.CodeRateLimited + ".push"})
 			}
 			return e.Next()
 		},
@@ -91,11 +93,14 @@ func (s *Routes) bindSignInGuard() {
 		account, real := ns+signInAccountKey(e), e.Record != nil
 		attempt, refused := guard.Begin(account, real, ns+addressKey(e.RealIP()))
 		if refused != nil {
-			msg := "Trop de tentatives de connexion échouées pour cet identifiant, réessayez dans " + frenchWait(refused.RetryAfter) + "."
+			wait := i18n.Wait(refused.RetryAfter)
+			msg := "Too many failed sign-ins for this identifier; try again in " + wait + "."
+			french := &apierr.French{Key: apierr.CodeTooManyFailedSignins, Params: map[string]any{"wait": wait}}
 			if refused.ByAddress {
-				msg = "Trop de tentatives de connexion échouées depuis cette adresse, réessayez dans " + frenchWait(refused.RetryAfter) + "."
+				msg = "Too many failed sign-ins from this address; try again in " + wait + "."
+				french.Key += ".address"
 			}
-			return tooManyRequests(e.RequestEvent, apierr.CodeTooManyFailedSignins, msg, refused.RetryAfter)
+			return tooManyRequests(e.RequestEvent, apierr.CodeTooManyFailedSignins, msg, refused.RetryAfter, french)
 		}
 		defer attempt.Abandon() // a panic gives the place back; no-op once settled
 		err := checkPassword(e)
@@ -185,20 +190,8 @@ func addressKey(ip string) string {
 }
 
 // tooManyRequests is apierr's 429 with its Retry-After header.
-func tooManyRequests(e *core.RequestEvent, code, message string, wait time.Duration) error {
+func tooManyRequests(e *core.RequestEvent, code, message string, wait time.Duration, french *apierr.French) error {
 	secs := max(1, int(math.Ceil(wait.Seconds())))
 	e.Response.Header().Set("Retry-After", strconv.Itoa(secs))
-	return apierr.TooManyRequests(code, message, secs)
-}
-
-// frenchWait says a wait to people: "45 s", "2 min", "3 h".
-func frenchWait(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return strconv.Itoa(max(1, int(math.Ceil(d.Seconds())))) + " s"
-	case d <= time.Hour:
-		return strconv.Itoa(int(math.Ceil(d.Minutes()))) + " min"
-	default:
-		return strconv.Itoa(int(math.Ceil(d.Hours()))) + " h"
-	}
+	return apierr.TooManyRequests(code, message, secs, french)
 }

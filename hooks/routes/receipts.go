@@ -3,6 +3,7 @@ package routes
 import (
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/write"
+	"coprosec/internal/i18n"
 	"coprosec/internal/receipts"
 	"coprosec/internal/syncproto"
 	"net/http"
@@ -44,6 +45,18 @@ func (s *Routes) bindReceiptRoutes(se *core.ServeEvent) {
 			return e.InternalServerError("", err)
 		}
 		res := receipts.Verify(strings.TrimSpace(body.Token), kr.JWKS(), list, s.write.Now())
-		return e.JSON(http.StatusOK, res.Answer())
+		a := res.Answer()
+		// a refusal is said in the client's language, like every error
+		e.Response.Header().Add("Vary", "Accept-Language")
+		if a.Code != "" && apierr.LangOf(e.Request) == i18n.French {
+			key := a.Code
+			if res.Reason != "" {
+				key += ".reason"
+			}
+			if m, ok := i18n.Message(key, map[string]any{"reason": res.Reason}); ok {
+				a.Error = m
+			}
+		}
+		return e.JSON(http.StatusOK, a)
 	}).Bind(apis.RequireAuth())
 }

@@ -35,12 +35,14 @@ func Bind(app core.App, w *write.Engine) *Routes {
 	// own realtime broadcast, as the account may see them (J10)
 	clashview.Bind(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
+		s.bindLocalize(se)
 		s.bindAccountRateLimit(se)
 		s.bindFilterGuard(se)
 		s.bindRecordWriteTransaction(se)
 		s.bindJurisdictionRoutes(se)
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)
+		s.bindImportRoutes(se)
 		return se.Next()
 	})
 	return s

@@ -3,6 +3,7 @@ package routes
 import (
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/synclog"
+	"coprosec/hooks/write"
 	"coprosec/internal/syncproto"
 	"net/http"
 	"strconv"
@@ -17,6 +18,11 @@ func (s *Routes) bindSyncRoutes(se *core.ServeEvent) {
 			se.App.Logger().Error("pruning sync tombstones", "error", err)
 		} else if n > 0 {
 			se.App.Logger().Info("pruned sync tombstones", "rows", n)
+		}
+		if n, err := write.PruneMutationResults(se.App, s.write.Now().Add(-write.MutationResultRetention)); err != nil {
+			se.App.Logger().Error("pruning stored push results", "error", err)
+		} else if n > 0 {
+			se.App.Logger().Info("pruned stored push results", "rows", n)
 		}
 	})
 	g := se.Router.Group("/api/sync")

@@ -29,5 +29,12 @@ func (s *Routes) handlePush(e *core.RequestEvent) error {
 		}
 	}
 	s.recordDevice(e.App, e.Auth, req.Device, upd)
+	// said in the client's language at each answer (a retried mutation's
+	// stored result included); the device status keeps the English
+	lang := apierr.LangOf(e.Request)
+	e.Response.Header().Add("Vary", "Accept-Language")
+	for i, r := range resp.Results {
+		resp.Results[i].Error = apierr.LocalizeSync(r.Error, lang)
+	}
 	return writeJSON(e, resp)
 }

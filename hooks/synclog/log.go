@@ -11,7 +11,8 @@ import (
 	"github.com/pocketbase/pocketbase/core"
 )
 
-// PruneJob is the cron job id that prunes old tombstones.
+// PruneJob is the cron job id that prunes old tombstones (and stored push
+// results, write.MutationResultRetention).
 const PruneJob = "coprosecSyncPrune"
 
 // TombstoneRetention is how long the sync index keeps the rows that tell

@@ -38,6 +38,8 @@ type Engine struct {
 	actors sync.Map // *core.Record → *core.Record
 
 	feed Feed
+
+	escalating sync.Mutex // held by the running escalation job (RunEscalationJob)
 }
 
 // Bind binds every write-transaction hook and the escalation job to app.

@@ -134,6 +134,13 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 		out.recompute = true
 		if !isNew {
 			prev, _ := eventFromRecord(before)
+			// the commune and arrondissement the server derived from the
+			// old pin are derived again from the new one
+			g, err := s.Geography(tx)
+			if err != nil {
+				return out, err
+			}
+			ev = jurisdiction.Moved(prev, ev, g)
 			// the free-text place is part of "where" too: the receipt names it
 			out.timeOrPlace = jurisdiction.TimeOrPlaceChanged(prev, ev) || before.GetString("place") != rec.GetString("place")
 			if out.timeOrPlace {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
+	"time"
 
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/clashview"
@@ -30,27 +30,15 @@ import (
 // rolls the whole attempt back, and the batch is applied again one
 // mutation per transaction (applyMutation).
 //
-// A request of more than pushChunk mutations is applied chunk by chunk, each
-// chunk as above, so that one request holds SQLite's single writer for at
-// most about 0.1 s at a time.
+// A request is applied chunk by chunk: a chunk ends after pushChunk
+// mutations or once its transaction has held SQLite's single writer for
+// PushHoldBudget, whichever comes first, so that a push of costly
+// mutations (caravans with long routes) makes other writers wait about
+// that long at most, not for the whole request.
 func (s *Engine) Push(app core.App, auth *core.Record, req *syncproto.Request) (syncproto.PushResponse, error) {
-	// The device keeps pulling from its own cursor; the answer's cursor
-	// marks the log just before this push, so pulling from it never skips
-	// the push's own changes. It is read first: nothing is applied when it
-	// cannot be built.
-	head, err := synclog.Head(app)
-	if err != nil {
-		return syncproto.PushResponse{}, fmt.Errorf("sync push: log head: %w", err)
-	}
-	epoch, err := synclog.Epoch(app)
-	if err != nil {
-		return syncproto.PushResponse{}, fmt.Errorf("sync push: log epoch: %w", err)
-	}
-	resp := syncproto.PushResponse{
-		Results: make([]syncproto.Result, 0, len(req.Mutations)),
-		Cursor:  syncproto.EncodeCursor(syncproto.Cursor{Seq: head, Epoch: epoch, Fingerprint: syncproto.Fingerprint(synclog.UserScopes(app, auth))}),
-	}
-	for muts := range slices.Chunk(req.Mutations, pushChunk) {
+	resp := syncproto.PushResponse{Results: make([]syncproto.Result, 0, len(req.Mutations))}
+	for rest := req.Mutations; len(rest) > 0; {
+		muts := rest[:min(pushChunk, len(rest))]
 		results, err := s.pushTogether(app, auth, req.Device, muts)
 		if err != nil {
 			if !errors.Is(err, errPushIsolate) {
@@ -62,24 +50,61 @@ func (s *Engine) Push(app core.App, auth *core.Record, req *syncproto.Request) (
 			}
 		}
 		resp.Results = append(resp.Results, results...)
+		rest = rest[len(results):]
 	}
+	cursor, err := synclog.PushCursor(app, auth, req.Cursor, heldAfter(req.Mutations, resp.Results))
+	if err != nil {
+		// the mutations are applied and their results must reach the
+		// device: it keeps the cursor it sent, which skips nothing
+		app.Logger().Error("sync push: advancing the cursor", "error", err)
+		cursor = req.Cursor
+	}
+	resp.Cursor = cursor
 	return resp, nil
 }
 
-// pushChunk is the number of mutations applied in one transaction (see
-// Push): about 0.1 s of event creates.
+// heldAfter is what the results of a push gave the device: the last
+// applied state of each record it wrote.
+func heldAfter(muts []syncproto.Mutation, results []syncproto.Result) map[string]synclog.Held {
+	held := make(map[string]synclog.Held, len(results))
+	for i, res := range results {
+		if i >= len(muts) || res.Status != syncproto.StatusApplied {
+			continue
+		}
+		m := muts[i]
+		key := m.Collection + "/" + m.RecordID
+		switch {
+		case m.Op == syncproto.OpDelete:
+			held[key] = synclog.Held{Removed: true}
+		case res.Record != nil:
+			held[key] = synclog.Held{Record: res.Record}
+		}
+	}
+	return held
+}
+
+// pushChunk is the most mutations applied in one transaction (see Push):
+// about 0.1 s of plain event creates.
 const pushChunk = 100
+
+// PushHoldBudget is how long one push transaction may hold the writer
+// before its chunk ends (after the mutation under way): the wait a
+// concurrent acknowledgement may see is about this plus one mutation. A
+// variable so that tests can force a chunk per mutation.
+var PushHoldBudget = 50 * time.Millisecond
 
 // errPushIsolate: a mutation of the batch failed after writing; the batch
 // is applied again one mutation per transaction.
 var errPushIsolate = errors.New("a mutation failed after writing")
 
-// pushTogether applies the batch in one transaction (see Push). The
-// results of mutations seen before, of this batch's and of earlier ones,
-// are answered from _sync_mutations, read once.
+// pushTogether applies the batch in one transaction (see Push), or its
+// first mutations, up to PushHoldBudget: it returns their results, at
+// least one. The results of mutations seen before, of this batch's and
+// of earlier ones, are answered from _sync_mutations, read once.
 func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, muts []syncproto.Mutation) ([]syncproto.Result, error) {
 	var results []syncproto.Result
 	err := s.inSession(app, func(tx core.App, ws *writeSession) error {
+		began := time.Now() // the writer is held from here (wall time, not the service clock)
 		results = make([]syncproto.Result, 0, len(muts))
 		ids := make([]string, len(muts))
 		for i, m := range muts {
@@ -95,18 +120,24 @@ func (s *Engine) pushTogether(app core.App, auth *core.Record, device string, mu
 		changes := newChangeCounter(tx)
 		defer changes.close()
 		var fresh []storedResult
-		for _, m := range muts {
-			res, ok := seen[m.ID]
-			if !ok {
-				if res, err = s.mutateAlone(tx, changes, auth, m); err != nil {
-					return err
-				}
-				seen[m.ID] = res
-				fresh = append(fresh, storedResult{mutationID: m.ID, result: res})
+		for i, m := range muts {
+			if i > 0 && time.Since(began) >= PushHoldBudget {
+				break // the rest goes in the next transaction
+			}
+			fp := m.Fingerprint()
+			prior, ok := seen[m.ID]
+			if ok {
+				results = append(results, prior.answer(m, fp))
+				continue
+			}
+			res, err := s.mutateAlone(tx, changes, auth, m)
+			if err != nil {
+				return err
 			}
 			results = append(results, res)
+			fresh = append(fresh, storedResult{mutationID: m.ID, fingerprint: fp, result: res})
 		}
-		return storeMutationResults(tx, auth.Id, device, fresh)
+		return storeMutationResults(tx, auth.Id, device, s.Now(), fresh)
 	})
 	return results, err
 }
@@ -156,12 +187,13 @@ func (c changeCounter) close() { _ = c.q.Close() }
 
 func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m syncproto.Mutation) syncproto.Result {
 	var res syncproto.Result
+	fp := m.Fingerprint()
 	err := s.inSession(app, func(tx core.App, _ *writeSession) error {
 		// Checked in the mutation's transaction, which holds the write
 		// lock once it writes: the same batch may be running in another
 		// request (a retry sent while the first attempt still runs).
 		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
-			res = prior
+			res = prior.answer(m, fp)
 			return nil
 		}
 		if m.Invalid != nil {
@@ -174,7 +206,7 @@ func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m
 		}
 		// The result is stored in the mutation's own transaction: it is
 		// applied and remembered together, or neither.
-		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+		return storeMutationResults(tx, auth.Id, device, s.Now(), []storedResult{{m.ID, fp, res}})
 	})
 	if err == nil {
 		return res
@@ -188,10 +220,10 @@ func (s *Engine) applyMutation(app core.App, auth *core.Record, device string, m
 	// unless a concurrent attempt stored a result first.
 	serr := app.RunInTransaction(func(tx core.App) error {
 		if prior, ok := loadMutationResult(tx, auth.Id, m.ID); ok {
-			res = prior
+			res = prior.answer(m, fp)
 			return nil
 		}
-		return storeMutationResult(tx, auth.Id, device, m.ID, res)
+		return storeMutationResults(tx, auth.Id, device, s.Now(), []storedResult{{m.ID, fp, res}})
 	})
 	if serr != nil {
 		app.Logger().Error("sync push: storing a rejection", "error", serr)
@@ -248,14 +280,8 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		r := core.NewRecord(col)
 		r.Id = m.RecordID
 		r.Load(data)
-		if err := s.AuthorizeWrite(tx, auth, r); err != nil {
+		if err := s.CreateAs(tx, auth, r, data); err != nil {
 			return syncproto.Result{}, err
-		}
-		if err := s.saveAs(tx, auth, r); err != nil {
-			return syncproto.Result{}, err
-		}
-		if ok, err := CanAccess(tx, r, info, col.CreateRule); err != nil || !ok {
-			return syncproto.Result{}, apierr.Rule(jurisdiction.CodeForbidden, "", "You may not create this record.")
 		}
 		return applied(r)
 
@@ -273,9 +299,14 @@ func (s *Engine) mutate(tx core.App, auth *core.Record, m syncproto.Mutation) (s
 		apply := data
 		if m.BaseVersion != nil && col.Fields.GetByName("version") != nil {
 			var conflicts []string
-			apply, conflicts, err = syncproto.Merge(r.FieldsData(), fieldVersions(r), int64(r.GetInt("version")), *m.BaseVersion, data)
+			var changed map[string]any
+			changed, conflicts, err = syncproto.Merge(comparableValues(r, r.FieldsData()), fieldVersions(r), int64(r.GetInt("version")), *m.BaseVersion, comparableValues(r, data))
 			if err != nil {
 				return syncproto.Result{}, apierr.Rule(syncproto.CodeInvalidBaseVersion, "base_version", err.Error())
+			}
+			apply = make(map[string]any, len(changed))
+			for f := range changed {
+				apply[f] = data[f] // as sent: the comparable form is for comparing only
 			}
 			if len(conflicts) > 0 {
 				fields := map[string]any{}
@@ -340,21 +371,38 @@ func exportFor(auth, r *core.Record) map[string]any {
 	return clashview.Export(auth, r)
 }
 
-// storedResult is the result of a mutation, to be stored.
+// storedResult is the first result of a mutation id and what that
+// mutation asked for (syncproto.Mutation.Fingerprint).
 type storedResult struct {
-	mutationID string
-	result     syncproto.Result
+	mutationID  string
+	fingerprint string
+	result      syncproto.Result
+}
+
+// answer is what a mutation m (fingerprint fp) sent under an id already
+// seen gets: the first result when it asks for the same change (a retry),
+// a refusal when the id was reused for another change, which must not be
+// told it was applied. Rows stored before fingerprints answer as retries.
+func (p storedResult) answer(m syncproto.Mutation, fp string) syncproto.Result {
+	if p.fingerprint == "" || p.fingerprint == fp {
+		return p.result
+	}
+	return syncproto.Result{ID: m.ID, Status: syncproto.StatusRejected, Error: &syncproto.Error{
+		Code:    syncproto.CodeMutationReused,
+		Message: "This mutation id was already used for another change; send this one under a new id.",
+	}}
 }
 
 // loadMutationResults are the stored results of the mutations ids of
 // userID, by mutation id.
-func loadMutationResults(app core.App, userID string, ids []string) (map[string]syncproto.Result, error) {
-	out := make(map[string]syncproto.Result, len(ids))
+func loadMutationResults(app core.App, userID string, ids []string) (map[string]storedResult, error) {
+	out := make(map[string]storedResult, len(ids))
 	var rows []struct {
-		ID     string `db:"mutation_id"`
-		Result string `db:"result"`
+		ID          string `db:"mutation_id"`
+		Fingerprint string `db:"fingerprint"`
+		Result      string `db:"result"`
 	}
-	err := app.DB().Select("mutation_id", "result").From("_sync_mutations").
+	err := app.DB().Select("mutation_id", "fingerprint", "result").From("_sync_mutations").
 		Where(dbx.HashExp{"user_id": userID}).AndWhere(dbx.In("mutation_id", list.ToInterfaceSlice(ids)...)).All(&rows)
 	if err != nil {
 		return nil, err
@@ -362,43 +410,71 @@ func loadMutationResults(app core.App, userID string, ids []string) (map[string]
 	for _, r := range rows {
 		var res syncproto.Result
 		if json.Unmarshal([]byte(r.Result), &res) == nil {
-			out[r.ID] = res
+			out[r.ID] = storedResult{mutationID: r.ID, fingerprint: r.Fingerprint, result: res}
 		}
 	}
 	return out, nil
 }
 
-// storeMutationResults stores the results of a batch in one statement.
-func storeMutationResults(app core.App, userID, device string, results []storedResult) error {
+// storeMutationResults stores the results of a batch in one statement,
+// stamped with the service clock (what PruneMutationResults reads).
+func storeMutationResults(app core.App, userID, device string, at time.Time, results []storedResult) error {
 	if len(results) == 0 {
 		return nil
 	}
-	rows := make([][2]string, len(results))
+	rows := make([][3]string, len(results))
 	for i, r := range results {
 		raw, err := json.Marshal(r.result)
 		if err != nil {
 			return err
 		}
-		rows[i] = [2]string{r.mutationID, string(raw)}
+		rows[i] = [3]string{r.mutationID, string(raw), r.fingerprint}
 	}
 	// one statement from a JSON array, as the session's side rows
 	// (flushChanges)
-	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result)
-		SELECT {:u}, value->>0, {:d}, value->>1 FROM json_each({:rows}) WHERE true
+	_, err := app.DB().NewQuery(`INSERT INTO _sync_mutations (user_id, mutation_id, device, result, fingerprint, at)
+		SELECT {:u}, value->>0, {:d}, value->>1, value->>2, {:at} FROM json_each({:rows}) WHERE true
 		ON CONFLICT (user_id, mutation_id) DO NOTHING`).
-		Bind(dbx.Params{"u": userID, "d": device, "rows": jsonText(rows)}).Execute()
+		Bind(dbx.Params{"u": userID, "d": device, "at": dbTime(at), "rows": jsonText(rows)}).Execute()
 	return err
 }
 
-func loadMutationResult(app core.App, userID, mutationID string) (syncproto.Result, bool) {
+// MutationResultRetention is how long the first result of a pushed
+// mutation is kept, so that a retry answers it and changes nothing. It
+// outlasts a session (30 days: a phone offline longer must sign in again
+// before it can retry) with a margin; a retry after it is applied anew,
+// which the protocol tolerates (a create finds already_exists, an update
+// its base version, a delete nothing).
+const MutationResultRetention = 60 * 24 * time.Hour
+
+// pruneChunk bounds the rows one pruning transaction deletes, so that it
+// holds the writer briefly.
+const pruneChunk = 5000
+
+// PruneMutationResults deletes the stored mutation results older than
+// before, chunk by chunk, and returns how many it deleted.
+func PruneMutationResults(app core.App, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := app.DB().NewQuery(`DELETE FROM _sync_mutations WHERE (user_id, mutation_id) IN
+			(SELECT user_id, mutation_id FROM _sync_mutations WHERE at < {:t} LIMIT {:n})`).
+			Bind(dbx.Params{"t": dbTime(before), "n": pruneChunk}).Execute()
+		if err != nil {
+			return total, err
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneChunk {
+			return total, nil
+		}
+	}
+}
+
+func loadMutationResult(app core.App, userID, mutationID string) (storedResult, bool) {
 	results, err := loadMutationResults(app, userID, []string{mutationID})
 	if err != nil {
 		app.Logger().Error("sync push: reading a prior result", "error", err)
 	}
 	res, ok := results[mutationID]
 	return res, ok
-}
-
-func storeMutationResult(app core.App, userID, device, mutationID string, res syncproto.Result) error {
-	return storeMutationResults(app, userID, device, []storedResult{{mutationID: mutationID, result: res}})
 }

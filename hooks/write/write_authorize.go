@@ -52,6 +52,7 @@ func (s *Engine) AuthorizeWrite(app core.App, auth *core.Record, r *core.Record)
 		if !r.IsNew() && r.Id == auth.Id && r.GetString("phone") != r.Original().GetString("phone") {
 			return apierr.Rule(jurisdiction.CodeForbiddenField, "phone", "Your phone number is changed by your account administrator.")
 		}
+		return authorizePassword(auth, r)
 	case "itineraries":
 		if r.IsNew() {
 			r.Set("created_by", auth.Id)
@@ -64,8 +65,9 @@ func (s *Engine) AuthorizeWrite(app core.App, auth *core.Record, r *core.Record)
 
 func (s *Engine) authorizeEvent(actor jurisdiction.Actor, authID string, r *core.Record) error {
 	changed := changedFields(r)
-	if slices.ContainsFunc(changed, func(f string) bool { return slices.Contains(jurisdiction.InternalEventFields, f) }) {
-		return apierr.Rule(jurisdiction.CodeServerField, "", "Internal fields are set by the server.")
+	if i := slices.IndexFunc(changed, func(f string) bool { return slices.Contains(jurisdiction.InternalEventFields, f) }); i >= 0 {
+		// named, so the dashboard shows it at the field
+		return apierr.Rule(jurisdiction.CodeServerField, changed[i], `Field "`+changed[i]+`" is set by the server.`)
 	}
 	after, err := eventFromRecord(r)
 	if err != nil {
@@ -177,6 +179,22 @@ func checkIncidentEvent(app core.App, auth *core.Record, r *core.Record) error {
 	info := &core.RequestInfo{Auth: auth, Context: core.RequestInfoContextDefault}
 	if ok, err := app.CanAccessRecord(ev, info, ev.Collection().ViewRule); err != nil || !ok {
 		return unknown
+	}
+	return nil
+}
+
+// authorizePassword keeps users.must_change_password true exactly while
+// the account's password is one somebody else chose: set when an
+// administrator creates the account or sets its password, cleared when
+// the account sets its own. Nobody sets the flag by hand (a superuser
+// may, from the dashboard).
+func authorizePassword(auth, r *core.Record) error {
+	const flag = "must_change_password"
+	if r.GetBool(flag) != (!r.IsNew() && r.Original().GetBool(flag)) {
+		return apierr.Rule(jurisdiction.CodeServerField, flag, `Field "`+flag+`" is set by the server.`)
+	}
+	if r.IsNew() || r.GetString("password") != "" { // a new password, in plain text until saved
+		r.Set(flag, r.IsNew() || r.Id != auth.Id)
 	}
 	return nil
 }

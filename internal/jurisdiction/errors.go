@@ -55,7 +55,8 @@ const (
 	CodeEventOver             = "event_over"          // too late to acknowledge: no receipt can be issued
 )
 
-// Flag codes: not errors, but conditions shown to users (French has them too).
+// Flag codes: not errors, but conditions shown to users (internal/i18n has
+// their French too).
 const (
 	FlagLateNotice = "late_notice"
 	FlagUncovered  = "uncovered"
@@ -65,7 +66,8 @@ const (
 // RuleError is a rule violation. Field is the record field at fault (the HTTP
 // layer reports it as data.<field>.code) or empty when no single field is at
 // fault (reported as data.code). Message is English and names the offending
-// value; French(Code) gives a short French message for the field app.
+// value; internal/i18n holds the French message of every code, which the
+// HTTP layer answers unless the client prefers English.
 type RuleError struct {
 	Code    string `json:"code"`
 	Field   string `json:"field,omitempty"`
@@ -92,44 +94,4 @@ func AsRuleError(err error) (*RuleError, bool) {
 func HasCode(err error, code string) bool {
 	re, ok := AsRuleError(err)
 	return ok && re.Code == code
-}
-
-var french = map[string]string{
-	CodeLocationRequired:           "Indiquez une commune, un arrondissement ou une position.",
-	CodeOutsideTerritory:           "Le lieu indiqué est hors du territoire béninois.",
-	CodeLocationMismatch:           "La position, l'arrondissement et la commune ne concordent pas.",
-	CodeUnknownPlace:               "Commune ou arrondissement inconnu.",
-	CodeNoDirectorate:              "Aucune direction départementale n'est configurée pour ce département.",
-	CodeRouteTooLong:               "L'itinéraire comporte trop de points (500 au maximum).",
-	CodeCoverageConflict:           "Cette zone est déjà couverte par un autre commissariat.",
-	CodeCoverageOutsideDepartement: "La zone couverte doit se trouver dans le département du commissariat.",
-	CodeDirectorateCoverage:        "Une direction départementale n'a pas de zone de couverture propre.",
-	CodeDuplicateDirectorate:       "Ce département a déjà une direction départementale.",
-	CodeInvalidParent:              "Le commissariat doit relever de la direction de son département.",
-	CodeInvalidUnit:                "Unité invalide : type et département obligatoires.",
-	CodeInvalidWindow:              "L'heure de fin doit être postérieure à l'heure de début.",
-	CodeOutsideCampaign:            "Date hors de la période de campagne (la veille et le jour du scrutin sont exclus).",
-	CodeElectionInactive:           "Cette élection n'est pas active.",
-	CodePartyNotAdmitted:           "Ce parti n'est pas admis à cette élection.",
-	CodeQuietHours:                 "Meetings et rassemblements interdits entre 23 h et 7 h.",
-	CodeSoundHours:                 "Véhicule sonorisé autorisé seulement de 7 h à 13 h ou de 15 h à 23 h.",
-	CodeReasonRequired:             "Précisez le motif de la demande d'ajustement.",
-	CodeServerField:                "Ce champ est renseigné par le serveur.",
-	CodeForbiddenField:             "Vous ne pouvez pas modifier ce champ.",
-	CodeForbidden:                  "Action non autorisée.",
-	CodeInvalidStatusTransition:    "Changement de statut non autorisé.",
-	CodeEventClosed:                "Événement clos (annulé ou terminé) : modification impossible.",
-	CodeInvalidOfficers:            "Le nombre d'agents doit être positif ou nul.",
-	FlagLateNotice:                 "Déclaration tardive : la direction départementale est alertée.",
-	FlagUncovered:                  "Aucun commissariat ne couvre ce lieu : la direction départementale est responsable.",
-	FlagClash:                      "Un autre parti a déclaré un événement proche au même moment.",
-}
-
-// French returns the short French user-facing message for a code (error or
-// flag); unknown codes get a generic message.
-func French(code string) string {
-	if m, ok := french[code]; ok {
-		return m
-	}
-	return "Requête invalide."
 }

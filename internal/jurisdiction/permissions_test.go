@@ -167,23 +167,8 @@ func TestFieldsChanged(t *testing.T) {
 	}
 }
 
-func TestFrenchCoversAllCodes(t *testing.T) {
-	codes := []string{
-		CodeLocationRequired, CodeOutsideTerritory, CodeLocationMismatch, CodeUnknownPlace, CodeNoDirectorate, CodeRouteTooLong,
-		CodeCoverageConflict, CodeCoverageOutsideDepartement, CodeDirectorateCoverage, CodeDuplicateDirectorate, CodeInvalidParent,
-		CodeInvalidUnit, CodeInvalidWindow, CodeOutsideCampaign, CodeElectionInactive, CodePartyNotAdmitted, CodeQuietHours,
-		CodeSoundHours, CodeReasonRequired, CodeServerField, CodeForbiddenField, CodeForbidden, CodeInvalidStatusTransition,
-		CodeEventClosed, CodeInvalidOfficers, FlagLateNotice, FlagUncovered, FlagClash,
-	}
-	generic := French("no_such_code")
-	for _, c := range codes {
-		if m := French(c); m == "" || m == generic {
-			t.Errorf("no French message for %s", c)
-		}
-	}
-	if len(french) != len(codes) {
-		t.Errorf("French map has %d entries, test lists %d", len(french), len(codes))
-	}
+// The French of every code is in internal/i18n (TestCatalogCoversEveryCode).
+func TestHasCode(t *testing.T) {
 	err := error(ruleErr(CodeQuietHours, "", "x"))
 	if !HasCode(err, CodeQuietHours) || HasCode(nil, CodeQuietHours) {
 		t.Fatal("HasCode")

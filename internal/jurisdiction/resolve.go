@@ -109,3 +109,30 @@ func describe(p Place) string {
 		return "département \"" + p.Departement + "\""
 	}
 }
+
+// Moved is the event of an update from before to after as J1 must place
+// it: a place field the write left as it was (commune, arrondissement) is
+// dropped when a more precise one changed, so that it is derived again
+// rather than taken as a contradiction. Moving the pin re-derives both;
+// choosing another arrondissement re-derives the commune; another commune
+// drops the arrondissement of the old one. A value the write changed is
+// kept, and Resolve refuses it if it contradicts the point. Without
+// boundaries (g cannot locate a point) a moved pin keeps the ids.
+func Moved(before, after Event, g Geography) Event {
+	communeKept := after.Commune == before.Commune
+	arrKept := after.Arrondissement == before.Arrondissement
+	switch {
+	case after.Location != nil && !pointPtrEqual(before.Location, after.Location) && g.HasBoundaries():
+		if communeKept {
+			after.Commune = ""
+		}
+		if arrKept {
+			after.Arrondissement = ""
+		}
+	case !communeKept && arrKept:
+		after.Arrondissement = ""
+	case communeKept && !arrKept && after.Arrondissement != "":
+		after.Commune = ""
+	}
+	return after
+}

@@ -45,3 +45,35 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+func TestMoved(t *testing.T) {
+	g, noB := fakeGeo{}, fakeGeo{noBoundaries: true}
+	before := Event{Location: pp(ptA1x), Commune: "comA1", Arrondissement: "arrA1x"}
+	tests := []struct {
+		name      string
+		after     Event
+		g         Geography
+		want      Place
+		code, fld string
+	}{
+		{"the pin alone moves to another commune", Event{Location: pp(ptB1x), Commune: "comA1", Arrondissement: "arrA1x"}, g, mkPlace("B", "1", "x"), "", ""},
+		{"the pin alone moves to another arrondissement", Event{Location: pp(ptA1y), Commune: "comA1", Arrondissement: "arrA1x"}, g, mkPlace("A", "1", "y"), "", ""},
+		{"pin and a contradicting commune in one write", Event{Location: pp(ptB1x), Commune: "comA2", Arrondissement: "arrA1x"}, g, Place{}, CodeLocationMismatch, "commune"},
+		{"pin and a contradicting arrondissement in one write", Event{Location: pp(ptB1x), Commune: "comA1", Arrondissement: "arrA1y"}, g, Place{}, CodeLocationMismatch, "arrondissement"},
+		{"pin and matching ids in one write", Event{Location: pp(ptB1x), Commune: "comB1", Arrondissement: "arrB1x"}, g, mkPlace("B", "1", "x"), "", ""},
+		{"another commune against the kept pin", Event{Location: pp(ptA1x), Commune: "comB1", Arrondissement: "arrA1x"}, g, Place{}, CodeLocationMismatch, "commune"},
+		{"another arrondissement of the same commune, pin removed", Event{Commune: "comA1", Arrondissement: "arrA1y"}, g, mkPlace("A", "1", "y"), "", ""},
+		{"another arrondissement elsewhere, pin removed", Event{Commune: "comA1", Arrondissement: "arrB2y"}, g, mkPlace("B", "2", "y"), "", ""},
+		{"another commune, pin removed", Event{Commune: "comB1", Arrondissement: "arrA1x"}, g, mkPlace("B", "1", ""), "", ""},
+		{"no boundaries: a moved pin keeps the ids", Event{Location: pp(ptB1x), Commune: "comA1", Arrondissement: "arrA1x"}, noB, mkPlace("A", "1", "x"), "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Resolve(Moved(before, tc.after, tc.g), tc.g)
+			wantCode(t, err, tc.code, tc.fld)
+			if err == nil && got != tc.want {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -36,6 +36,7 @@ type Result struct {
 	Claims  *Claims `json:"claims,omitempty"`
 	Error   string  `json:"error,omitempty"` // English; for logs and fallbacks
 	Code    string  `json:"code,omitempty"`  // one of the Code constants; empty when Valid
+	Reason  string  `json:"-"`               // why a revoked receipt was revoked (a machine word)
 }
 
 // Verify checks a receipt token against the published keys, the revocation
@@ -109,6 +110,7 @@ func Verify(token string, keys JWKS, revoked RevocationList, now time.Time) Resu
 		if r.Reason != "" {
 			res.Error += ": " + r.Reason
 		}
+		res.Reason = r.Reason
 		res.Revoked = true
 		return res
 	}

@@ -242,3 +242,25 @@ func ParseLimit(s string) (int, error) {
 	}
 	return min(n, MaxLimit), nil
 }
+
+// AdvanceOver is how far a device whose cursor is at from may move its
+// cursor after a push without skipping a change: up to just before the
+// first row (of its scopes, after from) whose state the device does not
+// already hold (covered reports it does, e.g. the push answered that very
+// state), or to head when it holds them all. Each scope's rows are in seq
+// order; a truncated scope vouches only for the rows it returned.
+func AdvanceOver(scopes []ScopeRows, from, head int64, covered func(Row) bool) int64 {
+	to := head
+	for _, s := range scopes {
+		for _, r := range s.Rows {
+			if !covered(r) {
+				to = min(to, r.Seq-1)
+				break
+			}
+		}
+		if s.Truncated && len(s.Rows) > 0 {
+			to = min(to, s.Rows[len(s.Rows)-1].Seq)
+		}
+	}
+	return max(to, from)
+}

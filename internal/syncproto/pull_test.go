@@ -279,3 +279,31 @@ func TestPageScopesMatchesPage(t *testing.T) {
 		}
 	}
 }
+
+func TestAdvanceOver(t *testing.T) {
+	own := func(r Row) bool { return r.ID == "mine" }
+	rows := func(truncated bool, seqIDs ...any) ScopeRows {
+		s := ScopeRows{Truncated: truncated}
+		for i := 0; i < len(seqIDs); i += 2 {
+			s.Rows = append(s.Rows, Row{Seq: int64(seqIDs[i].(int)), ID: seqIDs[i+1].(string)})
+		}
+		return s
+	}
+	for _, c := range []struct {
+		name   string
+		scopes []ScopeRows
+		want   int64
+	}{
+		{"nothing new", nil, 20},
+		{"only own rows", []ScopeRows{rows(false, 12, "mine", 15, "mine")}, 20},
+		{"another change first", []ScopeRows{rows(false, 11, "theirs", 15, "mine")}, 10},
+		{"another change after own", []ScopeRows{rows(false, 12, "mine", 16, "theirs")}, 15},
+		{"the earliest across scopes", []ScopeRows{rows(false, 12, "mine", 18, "theirs"), rows(false, 14, "theirs")}, 13},
+		{"a truncated scope vouches for its rows only", []ScopeRows{rows(true, 12, "mine", 13, "mine")}, 13},
+		{"never behind from", []ScopeRows{rows(false, 10, "theirs")}, 10},
+	} {
+		if got := AdvanceOver(c.scopes, 10, 20, own); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}

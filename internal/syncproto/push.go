@@ -1,6 +1,8 @@
 package syncproto
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/json/jsontext"
 	jsonv2 "encoding/json/v2"
@@ -41,6 +43,11 @@ const (
 type Request struct {
 	Device    string     `json:"device"`
 	Mutations []Mutation `json:"mutations"`
+	// Cursor is the device's pull cursor (optional). The answer's cursor
+	// advances it over the push's own changes only, so adopting it never
+	// skips another user's change; without it the answer's cursor is
+	// empty.
+	Cursor string `json:"cursor,omitzero"`
 }
 
 // Mutation is one queued client write. ID identifies the mutation (the
@@ -117,6 +124,10 @@ const (
 	CodeInvalidLimit       = "invalid_limit"
 	CodeRejected           = "rejected"          // refused without a code of its own
 	CodeValidationFailed   = "validation_failed" // PocketBase's field validation refused it
+	// CodeMutationReused: the mutation id was already used by this user
+	// for another change (another record, op or data); ids must be unique
+	// per user, across the user's devices.
+	CodeMutationReused = "mutation_id_reused"
 )
 
 // RequestError rejects a whole push request. The HTTP layer answers
@@ -309,6 +320,30 @@ func (m *Mutation) check() *Error {
 		return bad("data", "an object is required for %s", m.Op)
 	}
 	return nil
+}
+
+// Fingerprint identifies what m asks for (collection, op, record, base
+// version and data), so that a mutation id sent again can be told apart
+// from the same id reused for another change. Data is compared as JSON
+// values: key order and number spelling do not matter.
+func (m Mutation) Fingerprint() string {
+	what := struct {
+		Collection  string         `json:"c"`
+		Op          string         `json:"o"`
+		RecordID    string         `json:"r"`
+		BaseVersion *int64         `json:"b,omitzero"`
+		Data        map[string]any `json:"d,omitzero"`
+	}{m.Collection, m.Op, m.RecordID, m.BaseVersion, m.Data}
+	if m.Op == OpDelete {
+		what.BaseVersion, what.Data = nil, nil // ignored for delete
+	}
+	raw, err := jsonv2.Marshal(what, jsonv2.Deterministic(true))
+	if err != nil {
+		// data decoded from JSON always encodes again
+		raw = []byte(fmt.Sprintf("%#v", what))
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:16])
 }
 
 // RecordIDLen is the length of PocketBase's generated record ids.

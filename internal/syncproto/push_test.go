@@ -247,3 +247,44 @@ func TestPushFitsFullBatchOfCaravans(t *testing.T) {
 		t.Fatalf("%d mutations parsed", len(req.Mutations))
 	}
 }
+
+func TestMutationFingerprint(t *testing.T) {
+	parse := func(m string) Mutation {
+		t.Helper()
+		req, err := ParseRequest(strings.NewReader(mut(m)))
+		if err != nil || len(req.Mutations) != 1 {
+			t.Fatalf("%s: %v", m, err)
+		}
+		return req.Mutations[0]
+	}
+	base := parse(`{"id":"m1","collection":"events","op":"update","record_id":"` + rid + `","base_version":2,"data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`)
+	same := []string{
+		// another key order, another number spelling, another mutation id
+		`{"id":"m1","op":"update","collection":"events","record_id":"` + rid + `","base_version":2,"data":{"loc":{"lon":2.4,"lat":6.3},"n":3.0,"title":"A"}}`,
+		`{"id":"other","collection":"events","op":"update","record_id":"` + rid + `","base_version":2,"data":{"title":"A","n":30e-1,"loc":{"lat":6.3,"lon":2.4}}}`,
+	}
+	for _, m := range same {
+		if parse(m).Fingerprint() != base.Fingerprint() {
+			t.Errorf("%s: another fingerprint", m)
+		}
+	}
+	other := []string{
+		`{"id":"m1","collection":"events","op":"update","record_id":"abc123def456ghj","base_version":2,"data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+		`{"id":"m1","collection":"events","op":"update","record_id":"` + rid + `","base_version":3,"data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+		`{"id":"m1","collection":"events","op":"update","record_id":"` + rid + `","data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+		`{"id":"m1","collection":"events","op":"update","record_id":"` + rid + `","base_version":2,"data":{"title":"B","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+		`{"id":"m1","collection":"incidents","op":"update","record_id":"` + rid + `","base_version":2,"data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+		`{"id":"m1","collection":"events","op":"create","record_id":"` + rid + `","data":{"title":"A","n":3,"loc":{"lat":6.3,"lon":2.4}}}`,
+	}
+	for _, m := range other {
+		if parse(m).Fingerprint() == base.Fingerprint() {
+			t.Errorf("%s: same fingerprint", m)
+		}
+	}
+	// a delete ignores its data and base version, so it fingerprints without them
+	d1 := parse(`{"id":"d","collection":"events","op":"delete","record_id":"` + rid + `"}`)
+	d2 := parse(`{"id":"d","collection":"events","op":"delete","record_id":"` + rid + `","base_version":4,"data":{"x":1}}`)
+	if d1.Fingerprint() != d2.Fingerprint() {
+		t.Error("delete fingerprints depend on ignored members")
+	}
+}
