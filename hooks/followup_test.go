@@ -81,10 +81,11 @@ func TestFollowUpWritesSkipTheHookChain(t *testing.T) {
 	if n := e.auditCount("events", a); n != auditBefore+1 {
 		t.Errorf("partner audit rows %d → %d", auditBefore, n)
 	}
-	// the partner's organizer pulls the change
+	// the partner's organizer pulls the change: the notice, never the
+	// exact clash (J10)
 	phoneA := e.syncDevice("phone-a", w.orgA)
 	phoneA.pull(0, 100)
-	if rec := phoneA.replica["events"][a]; rec == nil || rec["clash"] != true {
+	if rec := phoneA.replica["events"][a]; rec == nil || rec["clash_notice"] != true || rec["clash"] != nil || rec["clash_with"] != nil {
 		t.Errorf("organizer A pulled its event as %v", rec)
 	}
 	// the device status was written

@@ -651,7 +651,13 @@ func TestSyncPushConcurrentWithREST(t *testing.T) {
 			for i := range 15 {
 				id := fmt.Sprintf("conc%s%09d", j.name, b*100+i)
 				ids = append(ids, id)
-				muts = append(muts, mCreate(fmt.Sprint(id, "-m"), "events", id, e.meeting(j.party, nil)))
+				// party B elsewhere: a rival's event in the same commune
+				// and slots writes the others' clash_notice again
+				var extra map[string]any
+				if j.party == w.partyB {
+					extra = map[string]any{"commune": w.calavi.Id}
+				}
+				muts = append(muts, mCreate(fmt.Sprint(id, "-m"), "events", id, e.meeting(j.party, extra)))
 			}
 			raw, _ := json.Marshal(map[string]any{"device": j.name, "mutations": muts})
 			bodies = append(bodies, raw)

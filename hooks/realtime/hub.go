@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"coprosec/hooks/clashview"
 	"coprosec/hooks/priority"
 	"coprosec/hooks/synclog"
 	"coprosec/hooks/write"
@@ -269,7 +270,8 @@ type clientView struct {
 	scopes      []syncproto.Scope
 	fingerprint string
 	superuser   bool
-	user        bool // a signed-in, enabled `users` account
+	user        bool               // a signed-in, enabled `users` account
+	audience    clashview.Audience // what it sees of the clash fields
 }
 
 // viewOf returns the cached scopes of client, recomputing them when its
@@ -293,6 +295,7 @@ func (h *Hub) viewOf(client subscriptions.Client) *clientView {
 		v.scopes = synclog.UserScopes(h.app, auth)
 	}
 	v.fingerprint = syncproto.Fingerprint(v.scopes)
+	v.audience = clashview.AudienceOf(auth)
 	client.Set(rtViewKey, v)
 	return v
 }

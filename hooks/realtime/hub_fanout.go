@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"coprosec/hooks/clashview"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -29,8 +30,11 @@ type rtJob struct {
 	lost      []syncproto.Scope // who saw it before and no longer does
 	committed time.Time
 
-	// lazily marshalled payloads, shared by every plain subscription
-	full, fullSuper, exit []byte
+	// lazily marshalled payloads, shared by every plain subscription:
+	// one per audience of the clash fields (clashview), one for
+	// superusers, one for a subscriber that lost sight of the record
+	full            map[clashview.Audience][]byte
+	fullSuper, exit []byte
 }
 
 // recordMessage is PocketBase's realtime record payload.
@@ -176,10 +180,17 @@ func (h *Hub) payload(job *rtJob, v *clientView, exit bool, opts subscriptions.S
 			}
 			return job.fullSuper, true
 		}
-		if job.full == nil {
-			job.full, _ = json.Marshal(recordMessage{Action: job.action, Record: job.rec})
+		if data, ok := job.full[v.audience]; ok {
+			return data, data != nil
 		}
-		return job.full, true
+		if job.full == nil {
+			job.full = map[clashview.Audience][]byte{}
+		}
+		rec := job.rec.Fresh()
+		clashview.Show(v.auth, rec)
+		data, _ := json.Marshal(recordMessage{Action: job.action, Record: rec})
+		job.full[v.audience] = data
+		return data, data != nil
 	}
 	return h.richPayload(job, v, opts)
 }
@@ -209,6 +220,8 @@ func (h *Hub) richPayload(job *rtJob, v *clientView, opts subscriptions.Subscrip
 	rec := job.rec.Fresh()
 	if v.superuser {
 		rec.Unhide(col.Fields.FieldNames()...)
+	} else {
+		clashview.Show(v.auth, rec)
 	}
 	if expand := opts.Query["expand"]; expand != "" {
 		app.ExpandRecord(rec, strings.Split(expand, ","), expandFetch(app, info))
@@ -229,7 +242,7 @@ func expandFetch(app core.App, info *core.RequestInfo) core.ExpandFetchFunc {
 	expandInfo := *info
 	expandInfo.Context = core.RequestInfoContextExpand
 	return func(relCol *core.Collection, relIds []string) ([]*core.Record, error) {
-		return app.FindRecordsByIds(relCol.Id, relIds, func(q *dbx.SelectQuery) error {
+		records, err := app.FindRecordsByIds(relCol.Id, relIds, func(q *dbx.SelectQuery) error {
 			if expandInfo.Auth != nil && expandInfo.Auth.IsSuperuser() {
 				return nil
 			}
@@ -247,6 +260,17 @@ func expandFetch(app core.App, info *core.RequestInfo) core.ExpandFetchFunc {
 			q.AndWhere(expr)
 			return resolver.UpdateQuery(q)
 		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range records {
+			if expandInfo.Auth != nil && expandInfo.Auth.IsSuperuser() {
+				r.Unhide(relCol.Fields.FieldNames()...)
+			} else {
+				clashview.Show(expandInfo.Auth, r)
+			}
+		}
+		return records, nil
 	}
 }
 

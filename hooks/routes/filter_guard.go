@@ -60,6 +60,9 @@ func (s *Routes) bindFilterGuard(se *core.ServeEvent) {
 			if err := checkClientSort(e.App, parts[2], sort); err != nil {
 				return err
 			}
+			if err := checkHiddenFields(e.App, parts[2], filter, sort); err != nil {
+				return err
+			}
 			return e.Next()
 		},
 	})
@@ -83,6 +86,9 @@ func (s *Routes) bindRealtimeFilterGuard() {
 			}
 			collection, _, _ := strings.Cut(u.Path, "/")
 			if err := checkClientFilter(e.App, collection, filter); err != nil {
+				return err
+			}
+			if err := checkHiddenFields(e.App, collection, filter, ""); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ package routes
 import (
 	"sync"
 
+	"coprosec/hooks/clashview"
 	"coprosec/hooks/write"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -30,6 +31,9 @@ func Bind(app core.App, w *write.Engine) *Routes {
 	s.bindSignInGuard()
 	s.bindRecordRequests()
 	s.bindRealtimeFilterGuard()
+	// an event's clash fields in every REST answer and in PocketBase's
+	// own realtime broadcast, as the account may see them (J10)
+	clashview.Bind(app)
 	app.OnServe().BindFunc(func(se *core.ServeEvent) error {
 		s.bindLocalize(se)
 		s.bindAccountRateLimit(se)

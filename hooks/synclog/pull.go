@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"coprosec/hooks/clashview"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -177,6 +178,8 @@ func loadRecordsTx(app core.App, tx *dbx.Tx, auth *core.Record, page []syncproto
 			if col.IsAuth() && rec.Id == auth.Id {
 				rec.IgnoreEmailVisibility(true)
 			}
+			// an event's clash fields as the user may see them
+			clashview.Show(auth, rec)
 			out[name+"/"+rec.Id] = rec.PublicExport()
 		}
 	}

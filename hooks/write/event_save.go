@@ -23,7 +23,15 @@ func (s *Engine) bindEvents() {
 	// its clash partners must not keep pointing at it.
 	s.app.OnRecordDelete("events").BindFunc(func(e *core.RecordEvent) error {
 		return s.withTx(e, func(tx core.App) error {
-			if err := s.linkClashes(tx, e.Record.Id, e.Record.GetStringSlice("clash_with"), nil); err != nil {
+			before, err := partnersBefore(tx, e.Record)
+			if err != nil {
+				return err
+			}
+			old, notices := storedCandidate(e.Record), map[string]bool{}
+			if err := noticeChanges(tx, e.Record.GetString("election"), &old, nil, true, notices); err != nil {
+				return err
+			}
+			if err := s.linkClashes(tx, clashLinkOf(e.Record), before, nil, notices); err != nil {
 				return err
 			}
 			return e.Next()
@@ -38,9 +46,13 @@ type eventOutcome struct {
 	plan          jurisdiction.Plan
 	timeOrPlace   bool
 	cancelled     bool
-	clashWith     []string // partners after this write
-	clashBefore   []string // partners before this write
+	clashWith     []string // every partner after this write
+	clashBefore   []string // every partner before this write
 	revokeReceipt string   // non-empty: revoke the event's receipts with this reason
+	// the event as stored before this write (nil when new), for the
+	// notices of the other parties' events (refreshNotices)
+	noticeBefore   *jurisdiction.ClashCandidate
+	electionBefore string
 }
 
 // onEventSave applies DESIGN §4 to every write of an event, whatever its
@@ -86,7 +98,12 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 			!(rec.GetString("created_by") == "" && !userExists(tx, by)) {
 			rec.Set("created_by", by)
 		}
-		out.clashBefore = before.GetStringSlice("clash_with")
+		var err error
+		if out.clashBefore, err = partnersBefore(tx, before); err != nil {
+			return out, err
+		}
+		c := storedCandidate(before)
+		out.noticeBefore, out.electionBefore = &c, before.GetString("election")
 	} else {
 		for _, f := range jurisdiction.RecomputedEventFields {
 			rec.Set(f, nil)
@@ -114,8 +131,8 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 	case out.cancelled:
 		// A cancelled event keeps its units informed but clashes with
 		// nothing and its receipt no longer stands.
-		rec.Set("clash", false)
-		rec.Set("clash_with", []string{})
+		setClashes(rec, nil)
+		rec.Set("clash_notice", false)
 		out.revokeReceipt = "cancelled"
 	case placementChanged && status != jurisdiction.EventCancelled && status != jurisdiction.EventCompleted:
 		out.recompute = true
@@ -185,9 +202,13 @@ func (s *Engine) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction.
 	}
 	rec.Set("clash_cell", cell)
 	rec.Set("clash_area", area)
-	rec.Set("clash", len(partners) > 0)
-	rec.Set("clash_with", partners)
-	out.clashWith = partners
+	setClashes(rec, partners)
+	out.clashWith = linkIDs(partners)
+	notice, err := noticeFor(tx, jurisdiction.CandidateOf(ev, place), ev.Election, el.ClashParams(), "")
+	if err != nil {
+		return err
+	}
+	rec.Set("clash_notice", notice)
 	return nil
 }
 
@@ -208,7 +229,18 @@ func (s *Engine) applyEventOutcome(tx core.App, rec *core.Record, out eventOutco
 		}
 	}
 	if out.recompute || out.cancelled {
-		if err := s.linkClashes(tx, rec.Id, out.clashBefore, rec.GetStringSlice("clash_with")); err != nil {
+		now, election, notices := storedCandidate(rec), rec.GetString("election"), map[string]bool{}
+		if out.noticeBefore != nil && out.electionBefore != election {
+			// moved to another election: two separate neighbourhoods
+			if err := noticeChanges(tx, out.electionBefore, out.noticeBefore, nil, false, notices); err != nil {
+				return err
+			}
+			out.noticeBefore = nil
+		}
+		if err := noticeChanges(tx, election, out.noticeBefore, &now, false, notices); err != nil {
+			return err
+		}
+		if err := s.linkClashes(tx, clashLinkOf(rec), out.clashBefore, out.clashWith, notices); err != nil {
 			return err
 		}
 	}

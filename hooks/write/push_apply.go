@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"coprosec/hooks/apierr"
+	"coprosec/hooks/clashview"
 	"coprosec/hooks/synclog"
 	"coprosec/internal/jurisdiction"
 	"coprosec/internal/syncproto"
@@ -361,12 +362,13 @@ func (s *Engine) saveAs(tx core.App, auth, r *core.Record) error {
 }
 
 // exportFor is the record as the REST API shows it to auth after a write
-// (the saved record itself, as PocketBase's create and update answer).
+// (the saved record itself, as PocketBase's create and update answer),
+// an event's clash fields as auth may see them (clashview).
 func exportFor(auth, r *core.Record) map[string]any {
 	if r.Collection().IsAuth() && r.Id == auth.Id {
 		r.IgnoreEmailVisibility(true)
 	}
-	return r.PublicExport()
+	return clashview.Export(auth, r)
 }
 
 // storedResult is the first result of a mutation id and what that

@@ -96,6 +96,7 @@ var french = map[string]string{
 	"internal_error":                  "Le serveur n’a pas pu appliquer cette modification pour l’instant ; elle sera renvoyée.",
 	"filter_not_allowed":              "Ce filtre n’est pas permis : utilisez les formes ?=, ?!= ou ?~ sur une relation multiple ou inverse.",
 	"sort_not_allowed":                "Ce tri n’est pas permis : triez par les champs de la liste ou par des données de référence.",
+	"hidden_field":                    "Ce champ ne peut servir ni de filtre ni de tri (les conflits exacts sont lus dans les réponses, par la police seulement).",
 
 	// Import files (internal/onboard)
 	"invalid_encoding": "Fichier illisible : enregistrez-le en UTF-8 (CSV UTF-8).",

@@ -19,11 +19,13 @@ func (p ClashParams) Buffer() time.Duration {
 	return time.Duration(max(p.BufferMin, 0)) * time.Minute
 }
 
-// ClashCandidate is the subset of an event the clash predicate needs.
-// Arrondissement is the resolved one (Place.Arrondissement).
+// ClashCandidate is the subset of an event the clash predicates need.
+// Arrondissement and Commune are the resolved ones (Place); Commune is read
+// by the party notice only (Notices).
 type ClashCandidate struct {
 	ID, Party, Status string
 	Arrondissement    string
+	Commune           string
 	Location          *geo.Point
 	StartsAt, EndsAt  time.Time
 }
@@ -31,7 +33,7 @@ type ClashCandidate struct {
 // CandidateOf builds a ClashCandidate from an event and its resolved place.
 func CandidateOf(ev Event, place Place) ClashCandidate {
 	return ClashCandidate{ID: ev.ID, Party: ev.Party, Status: ev.status(), Arrondissement: place.Arrondissement,
-		Location: ev.Location, StartsAt: ev.StartsAt, EndsAt: ev.EndsAt}
+		Commune: place.Commune, Location: ev.Location, StartsAt: ev.StartsAt, EndsAt: ev.EndsAt}
 }
 
 // Clashes is the exact J10 predicate. a and b clash when all hold:

@@ -9,8 +9,15 @@ import (
 // ServerEventFields are event fields only the server writes (J12).
 var ServerEventFields = []string{
 	"departement", "lead_unit", "directorate", "declared_at", "late_notice",
-	"uncovered", "clash", "clash_with", "version", "created_by",
+	"uncovered", "clash", "clash_with", "clash_count", "clash_notice", "version", "created_by",
 }
+
+// PoliceEventFields are server fields that only police, the ministry and
+// superusers read (J10): the exact clash flag, its partners and their
+// count. A party reads clash_notice instead (Notices), which depends on
+// other parties' events only through their arrondissement and three-hour
+// slots, and never a partner.
+var PoliceEventFields = []string{"clash", "clash_with", "clash_count"}
 
 // InternalEventFields are kept by the server and shown to no client: the
 // per-field versions of the merge and the clash cells.

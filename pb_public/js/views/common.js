@@ -12,7 +12,13 @@ export function eventBadges(ev, { myUnit } = {}) {
   out.push(badge(EVENT_STATUS[ev.status] || EVENT_STATUS.declared, statusKind));
   const assignments = store.assignmentsOf(ev.id);
   if (ev.late_notice) out.push(badge('Préavis tardif', 'warn', 'Déclaré moins de 72 h à l’avance'));
-  if (ev.clash) out.push(badge('Conflit', 'danger', 'Autre événement au même endroit et au même moment'));
+  if (ev.clash) {
+    const n = ev.clash_count > 1 ? ` (${ev.clash_count})` : '';
+    out.push(badge('Conflit' + n, 'danger', 'Autre événement au même endroit et au même moment'));
+  } else if (ev.clash_notice) {
+    // what a party sees (J10): never the other event, only that police coordinate
+    out.push(badge('Coordination police', 'warn', 'Un autre parti a un événement dans le même arrondissement à la même période : la police coordonne'));
+  }
   if (ev.uncovered) out.push(badge('Non couvert', 'warn', 'Aucun commissariat ne couvre ce lieu : la direction départementale est responsable'));
   if (assignments.some((a) => a.status === 'escalated')) out.push(badge('Escaladé', 'danger', 'Non pris en compte dans le délai : transmis à la direction'));
   if (myUnit) {
@@ -89,7 +95,7 @@ const FIELD_LABELS = {
   sound_vehicle: 'Véhicule sonorisé', notes: 'Notes', status: 'Statut', itinerary: 'Itinéraire',
   election: 'Élection', party: 'Parti', reason: 'Motif', plan: 'Dispositif', officers: 'Effectif',
   description: 'Description', severity: 'Gravité', occurred_at: 'Heure', photos: 'Photos', leader: 'Personnalité',
-  late_notice: 'Préavis tardif', uncovered: 'Non couvert', clash: 'Conflit', clash_with: 'Conflit avec',
+  late_notice: 'Préavis tardif', uncovered: 'Non couvert', clash: 'Conflit', clash_with: 'Conflit avec', clash_count: 'Nombre de conflits', clash_notice: 'Coordination police',
   lead_unit: 'Unité responsable', directorate: 'Direction départementale', departement: 'Département',
   declared_at: 'Date de déclaration', version: 'Version', created_by: 'Auteur', record_id: 'Identifiant',
   base_version: 'Version de base', event: 'Événement', unit: 'Unité',

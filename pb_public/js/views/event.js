@@ -55,6 +55,8 @@ export function render(main, params, [id]) {
     const other = store.get('events', cid);
     return h('li', null, other ? h('a', { href: `#/evenement/${cid}` }, `${other.title} (${store.nameOf('parties', other.party)})`) : 'Événement d’un autre parti');
   });
+  // clash_with lists at most 50 partners; clash_count counts them all
+  if (ev.clash_count > clashes.length) clashes.push(h('li', null, `et ${ev.clash_count - clashes.length} autre(s)`));
 
   const actions = h('div', { class: 'actions' });
   if (party && !closed) {

@@ -1,0 +1,138 @@
+package write
+
+import (
+	"coprosec/internal/jurisdiction"
+
+	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
+	"github.com/pocketbase/pocketbase/tools/types"
+)
+
+// The party notice (clash_notice, jurisdiction.Notices) is stored on every
+// event and kept current by the write that changes it: an event's own write
+// computes its notice, and the events of other parties whose notice it
+// turns on or off get a follow-up write. Those follow-ups depend only on
+// the arrondissement and three-hour slots of the event written, so what a
+// party reads of its events never tells more than that.
+
+// noticeAreaExp selects the events a notice in arrondissement arr of
+// commune com compares with (jurisdiction.SameNoticeArea): those of the
+// arrondissement (every event whose arrondissement is known is indexed
+// under its clash_area), and those known only by the commune; without an
+// arrondissement, every event of the commune. Nil when neither is known.
+func noticeAreaExp(arr, com string) dbx.Expression {
+	switch {
+	case arr != "" && com != "":
+		return dbx.Or(dbx.HashExp{"clash_area": jurisdiction.ArrondissementKey(arr)},
+			dbx.HashExp{"commune": com, "arrondissement": ""})
+	case arr != "":
+		return dbx.HashExp{"clash_area": jurisdiction.ArrondissementKey(arr)}
+	case com != "":
+		return dbx.HashExp{"commune": com}
+	}
+	return nil
+}
+
+// noticeFor is c's notice as the events stored in tx give it, leaving out
+// the event exclude (one being deleted).
+func noticeFor(tx core.App, c jurisdiction.ClashCandidate, election string, p jurisdiction.ClashParams, exclude string) (bool, error) {
+	area := noticeAreaExp(c.Arrondissement, c.Commune)
+	if area == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
+		return false, nil
+	}
+	from, to := jurisdiction.NoticeWindow(c.StartsAt, c.EndsAt, p.Buffer())
+	var found []string
+	err := tx.DB().Select("id").From("events").
+		Where(dbx.HashExp{"election": election}).
+		AndWhere(area).
+		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND party != {:party} AND id != {:self} AND id != {:exclude}",
+			dbx.Params{"to": dbTime(to), "from": dbTime(from), "party": c.Party, "self": c.ID, "exclude": exclude})).
+		Limit(1).Column(&found)
+	return len(found) > 0, err
+}
+
+// storedCandidate is the stored event r as the clash predicates see it.
+func storedCandidate(r *core.Record) jurisdiction.ClashCandidate {
+	return jurisdiction.ClashCandidate{ID: r.Id, Party: r.GetString("party"), Status: r.GetString("status"),
+		Arrondissement: r.GetString("arrondissement"), Commune: r.GetString("commune"), Location: pointOf(r, "location"),
+		StartsAt: timeOf(r, "starts_at"), EndsAt: timeOf(r, "ends_at")}
+}
+
+// noticeChanges adds to changes the new notice of the other parties'
+// events that the event self, placed as old before this write and as now
+// after it (nil: not placed, as when created or deleted), turns on or off.
+// A deleted self is still stored and is left out. The changes are written
+// with the clash links (linkClashes), one follow-up write per event.
+func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCandidate, deleting bool, changes map[string]bool) error {
+	elRec, err := findElection(tx, election)
+	if err != nil {
+		return nil // no election: no notice
+	}
+	p := electionFromRecord(elRec).ClashParams()
+	var (
+		areas, windows []dbx.Expression
+		self, party    string
+	)
+	for _, c := range []*jurisdiction.ClashCandidate{old, now} {
+		if c == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
+			continue
+		}
+		a := noticeAreaExp(c.Arrondissement, c.Commune)
+		if a == nil {
+			continue
+		}
+		from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
+		areas = append(areas, a)
+		windows = append(windows, dbx.NewExp("starts_at < {:to} AND ends_at > {:from}",
+			dbx.Params{"to": dbTime(to), "from": dbTime(from)}))
+		self = c.ID
+		if party == "" {
+			party = c.Party
+		} else if party != c.Party {
+			party = "-" // the party changed: compare with both in Go
+		}
+	}
+	if len(areas) == 0 {
+		return nil
+	}
+	var rows []struct {
+		ID, Party, Status, Arrondissement, Commune string
+		StartsAt                                   types.DateTime `db:"starts_at"`
+		EndsAt                                     types.DateTime `db:"ends_at"`
+		Notice                                     bool           `db:"clash_notice"`
+	}
+	err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
+		From("events").
+		Where(dbx.HashExp{"election": election}).
+		AndWhere(dbx.Or(areas...)).
+		AndWhere(dbx.Or(windows...)).
+		AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}", dbx.Params{"self": self, "party": party})).
+		All(&rows)
+	if err != nil {
+		return err
+	}
+	exclude := ""
+	if deleting {
+		exclude = self
+	}
+	for _, row := range rows {
+		x := jurisdiction.ClashCandidate{ID: row.ID, Party: row.Party, Status: row.Status, Arrondissement: row.Arrondissement,
+			Commune: row.Commune, StartsAt: row.StartsAt.Time(), EndsAt: row.EndsAt.Time()}
+		inNow := now != nil && !deleting && jurisdiction.Notices(x, *now, p)
+		inOld := old != nil && jurisdiction.Notices(x, *old, p)
+		want := row.Notice
+		switch {
+		case inNow:
+			want = true // self is the rival it is told about
+		case inOld && row.Notice:
+			// self leaves: another rival may remain
+			if want, err = noticeFor(tx, x, election, p, exclude); err != nil {
+				return err
+			}
+		}
+		if want != row.Notice {
+			changes[row.ID] = want
+		}
+	}
+	return nil
+}
