@@ -45,13 +45,17 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 		return nil, cell, area, nil
 	}
 	from, to := jurisdiction.TimeWindow(ev, params.Buffer())
-	// one bounded index range per key (meetingWindow)
+	// one bounded index range per key and rival party (meetingWindow)
+	rivals, err := rivalParties(tx, ev.Party)
+	if err != nil || len(rivals) == 0 {
+		return nil, cell, area, err
+	}
 	var keyExp []dbx.Expression
 	for _, c := range cells {
-		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_cell": c}, from, to))
+		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_cell": c}, rivals, from, to))
 	}
 	for _, a := range areas {
-		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_area": a}, from, to))
+		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_area": a}, rivals, from, to))
 	}
 	var rows []struct {
 		ID, Party, Status, Arrondissement, Location string

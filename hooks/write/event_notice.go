@@ -30,15 +30,15 @@ import (
 // ((election, clash_area, starts_at) or (election, commune, starts_at));
 // an OR of bare area terms beside them could use neither, and read every
 // event of the election at every declaration.
-func noticeAreaExp(election, arr, com string, from, to time.Time) dbx.Expression {
-	inArr := meetingWindow(dbx.HashExp{"election": election, "clash_area": jurisdiction.ArrondissementKey(arr)}, from, to)
+func noticeAreaExp(election, arr, com string, rivals []any, from, to time.Time) dbx.Expression {
+	inArr := meetingWindow(dbx.HashExp{"election": election, "clash_area": jurisdiction.ArrondissementKey(arr)}, rivals, from, to)
 	switch {
 	case arr != "" && com != "":
-		return dbx.Or(inArr, meetingWindow(dbx.HashExp{"election": election, "commune": com, "arrondissement": ""}, from, to))
+		return dbx.Or(inArr, meetingWindow(dbx.HashExp{"election": election, "commune": com, "arrondissement": ""}, rivals, from, to))
 	case arr != "":
 		return inArr
 	case com != "":
-		return meetingWindow(dbx.HashExp{"election": election, "commune": com}, from, to)
+		return meetingWindow(dbx.HashExp{"election": election, "commune": com}, rivals, from, to)
 	}
 	return nil
 }
@@ -46,13 +46,20 @@ func noticeAreaExp(election, arr, com string, from, to time.Time) dbx.Expression
 // noticeFor is c's notice as the events stored in tx give it, leaving out
 // the event exclude (one being deleted).
 func noticeFor(tx core.App, c jurisdiction.ClashCandidate, election string, p jurisdiction.ClashParams, exclude string) (bool, error) {
+	if c.Party == "" || c.Status == jurisdiction.EventCancelled {
+		return false, nil
+	}
+	rivals, err := rivalParties(tx, c.Party)
+	if err != nil || len(rivals) == 0 {
+		return false, err
+	}
 	from, to := jurisdiction.NoticeWindow(c.StartsAt, c.EndsAt, p.Buffer())
-	area := noticeAreaExp(election, c.Arrondissement, c.Commune, from, to)
-	if area == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
+	area := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
+	if area == nil {
 		return false, nil
 	}
 	var found []string
-	err := tx.DB().Select("id").From("events").
+	err = tx.DB().Select("id").From("events").
 		Where(area).
 		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self} AND id != {:exclude}",
 			dbx.Params{"party": c.Party, "self": c.ID, "exclude": exclude})).
@@ -86,9 +93,15 @@ func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCan
 		if c == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
 			continue
 		}
+		// the events that notice c are of the other parties (the party
+		// check in Go below covers a party that changed)
+		rivals, err := rivalParties(tx, c.Party)
+		if err != nil {
+			return err
+		}
 		from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
-		a := noticeAreaExp(election, c.Arrondissement, c.Commune, from, to)
-		if a == nil {
+		a := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
+		if a == nil || len(rivals) == 0 {
 			continue
 		}
 		areas = append(areas, a)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pocketbase/dbx"
+	"github.com/pocketbase/pocketbase/core"
 )
 
 // LongEventCondition is the condition of the partial index idx_events_long
@@ -26,7 +27,13 @@ var windowParams atomic.Uint64
 // > from" alone reads every earlier event of the key: in a city where a
 // party declares thousands of events, every one of them at each
 // declaration.
-func meetingWindow(key dbx.HashExp, from, to time.Time) dbx.Expression {
+//
+// parties, when not nil, are the only parties whose events are read: the
+// rivals of the event searched for, since a party's own events never
+// clash with it. With the party in the indexes (election, key, party,
+// starts_at), a party declaring thousands of events in one city never
+// reads its own back: each rival is one bounded range.
+func meetingWindow(key dbx.HashExp, parties []any, from, to time.Time) dbx.Expression {
 	// parameters named apart: one query ORs several windows
 	n := "w" + strconv.FormatUint(windowParams.Add(1), 36) + "_"
 	lo, hi, after, el := n+"lo", n+"to", n+"from", n+"election"
@@ -43,8 +50,32 @@ func meetingWindow(key dbx.HashExp, from, to time.Time) dbx.Expression {
 			params[p] = key[col]
 		}
 	}
-	return dbx.Or(
-		dbx.And(key, dbx.NewExp("starts_at > {:"+lo+"} AND starts_at < {:"+hi+"} AND ends_at > {:"+after+"}", params)),
-		dbx.NewExp(strings.Join(long, " AND "), params),
-	)
+	short := dbx.And(key, dbx.NewExp("starts_at > {:"+lo+"} AND starts_at < {:"+hi+"} AND ends_at > {:"+after+"}", params))
+	longExp := dbx.Expression(dbx.NewExp(strings.Join(long, " AND "), params))
+	if parties != nil {
+		short = dbx.And(short, dbx.In("party", parties...))
+		in := make([]string, len(parties))
+		for i, p := range parties {
+			name := n + "party" + strconv.Itoa(i)
+			in[i] = "{:" + name + "}"
+			params[name] = p
+		}
+		longExp = dbx.And(longExp, dbx.NewExp("+party IN ("+strings.Join(in, ", ")+")", params))
+	}
+	return dbx.Or(short, longExp)
+}
+
+// rivalParties are the ids of every party but party: the parties whose
+// events may clash with, or be noticed by, an event of party (a short
+// table: the parties of a country).
+func rivalParties(tx core.App, party string) ([]any, error) {
+	var ids []string
+	if err := tx.DB().Select("id").From("parties").Where(dbx.NewExp("id != {:p}", dbx.Params{"p": party})).Column(&ids); err != nil {
+		return nil, err
+	}
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out, nil
 }

@@ -34,9 +34,9 @@ func TestMeetingWindowUsesIndexRanges(t *testing.T) {
 
 	from, to := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC), time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC)
 	for name, where := range map[string]dbx.Expression{
-		"clash cell":        meetingWindow(dbx.HashExp{"election": "e", "clash_cell": "c:1:2"}, from, to),
-		"notice, arr + com": noticeAreaExp("e", "BJ0800-01", "c", from, to),
-		"notice, commune":   noticeAreaExp("e", "", "c", from, to),
+		"clash cell":        meetingWindow(dbx.HashExp{"election": "e", "clash_cell": "c:1:2"}, []any{"p1", "p2"}, from, to),
+		"notice, arr + com": noticeAreaExp("e", "BJ0800-01", "c", []any{"p1", "p2"}, from, to),
+		"notice, commune":   noticeAreaExp("e", "", "c", []any{"p1"}, from, to),
 	} {
 		q := app.DB().Select("id").From("events").Where(where).AndWhere(dbx.NewExp("party != 'p'")).Build()
 		var plan []struct {
@@ -53,6 +53,9 @@ func TestMeetingWindowUsesIndexRanges(t *testing.T) {
 			}
 			if strings.Contains(p.Detail, "USING INDEX") && !strings.Contains(p.Detail, "starts_at>") && !strings.Contains(p.Detail, "idx_events_long") {
 				t.Errorf("%s: an index lookup without a bounded start: %q", name, p.Detail)
+			}
+			if strings.Contains(p.Detail, "idx_events_clash") && !strings.Contains(p.Detail, "party=?") {
+				t.Errorf("%s: reads every party's events, the searcher's own too: %q", name, p.Detail)
 			}
 		}
 		t.Logf("%s: %s", name, strings.Join(steps, " | "))
