@@ -353,3 +353,16 @@ func BenchmarkSimplifySharedArrondissements(b *testing.B) {
 		SimplifyShared(d.layers[Arrondissement].Features, 100)
 	}
 }
+
+func TestAppendGeometryJSONReadsBack(t *testing.T) {
+	in := twoNeighbours(20)
+	for _, m := range []MultiPolygon{in[0].Geometry, append(slices.Clone(in[0].Geometry), in[1].Geometry...)} {
+		got, err := DecodeGeometry(AppendGeometryJSON(nil, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(m) || !slices.Equal(got[0][0], m[0][0]) {
+			t.Errorf("read back %v, want %v", got, m)
+		}
+	}
+}
