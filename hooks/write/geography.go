@@ -202,7 +202,7 @@ func StoredBoundaries(app core.App, level string) ([]geo.Feature, error) {
 	sql := `SELECT b.level, b.code, b.geometry,
 		COALESCE(d.name, c.name, a.name, '') AS name,
 		COALESCE(cd.code, ac.code, '') AS parent,
-		COALESCE(d.code, cd.code, ad.code, '') AS depcode
+		COALESCE(d.code, cd.code, ad.code, '') AS dep_code
 	FROM boundaries b
 	LEFT JOIN departements d ON b.level = 'departement' AND d.code = b.code
 	LEFT JOIN communes c ON b.level = 'commune' AND c.code = b.code
