@@ -157,7 +157,7 @@ func parseEventFilter(e *core.RequestEvent, g *write.Geography) (eventFilter, er
 			return f, apierr.Rule(CodeInvalidDate, "to", "to must be a date (YYYY-MM-DD, local time) or an RFC 3339 instant.")
 		}
 	}
-	if !f.from.IsZero() && !f.to.IsZero() && f.to.Before(f.from) {
+	if !f.from.IsZero() && !f.to.IsZero() && !f.to.After(f.from) {
 		return f, apierr.Rule(CodeInvalidDate, "to", "to must not be before from.")
 	}
 	division := func(param, level string, byCode func(string) string) ([]string, error) {

@@ -2,6 +2,9 @@ package routes
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
 
 	"coprosec/hooks/apierr"
 	"coprosec/internal/jurisdiction"
@@ -51,8 +54,18 @@ func visibleQuery(e *core.RequestEvent, collection string, where ...dbx.Expressi
 }
 
 // inSubquery is "column IN (the ids q selects)": q's SQL and parameters
-// embedded in an expression of another query.
+// embedded in an expression of another query. The parameters are renamed,
+// since dbx names those of In and the like p0, p1, … in every query.
 func inSubquery(column string, q *dbx.SelectQuery) dbx.Expression {
 	built := q.Build()
-	return dbx.NewExp("[["+column+"]] IN ("+built.SQL()+")", built.Params())
+	sql, params := built.SQL(), dbx.Params{}
+	prefix := "sub" + strconv.FormatUint(subqueries.Add(1), 36) + "_"
+	for k, v := range built.Params() {
+		sql = strings.ReplaceAll(sql, "{:"+k+"}", "{:"+prefix+k+"}")
+		params[prefix+k] = v
+	}
+	return dbx.NewExp("[["+column+"]] IN ("+sql+")", params)
 }
+
+// subqueries numbers the subqueries' parameters apart.
+var subqueries atomic.Uint64
