@@ -332,9 +332,7 @@ func briefingRow(b *briefing, ev briefingEvent) []string {
 		ev.Organizer, ev.OrganizerPhone, ev.Leader, ev.Notes,
 	}
 	for i, c := range cells {
-		if i > 0 && c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
-			cells[i] = "'" + c
-		}
+		cells[i] = spreadsheetSafe(c)
 	}
 	return cells
 }

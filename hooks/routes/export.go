@@ -477,10 +477,24 @@ func csvCell(column string, v any) string {
 	default:
 		s = fmt.Sprint(x)
 	}
-	if textColumns[column] && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		s = "'" + s // not a formula in a spreadsheet
+	if textColumns[column] {
+		s = spreadsheetSafe(s)
 	}
 	return s
+}
+
+// spreadsheetSafe is a text cell a spreadsheet will not run as a formula:
+// one starting with = + - @ or a tab or carriage return gets a leading
+// apostrophe, unless it is a plain number such as a phone number
+// (+22997000000).
+func spreadsheetSafe(s string) string {
+	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return s
+	}
+	if len(s) > 1 && strings.Trim(s[1:], "0123456789.") == "" && s[0] != '=' && s[0] != '@' {
+		return s
+	}
+	return "'" + s
 }
 
 // geoJSONFeature is one event as a GeoJSON feature: a LineString along
