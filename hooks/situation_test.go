@@ -338,3 +338,37 @@ func situationEqual(a, b situationDep) bool {
 	}
 	return len(a.Incidents) == 4
 }
+
+// TestSituationRoutesNeverFailOnGarbage: whatever the parameters, the four
+// routes answer 2xx, 304 or 4xx, never a 500.
+func TestSituationRoutesNeverFailOnGarbage(t *testing.T) {
+	e := newEnv(t)
+	w := e.visWorld()
+	garbage := []string{"", "%00", "%ff%fe", "'%20OR%201=1--", "9999999999999999999999", ",,,", "BJ01,,BJ99",
+		strings.Repeat("x", 5000), "2026-03-14T25:00:00Z", "-1", "null", "%7B%7D", "..%2F..%2Fetc"}
+	routes := map[string][]string{
+		"/api/geo/boundaries": {"level", "within", "simplify_m"},
+		"/api/export/events":  {"format", "from", "to", "departement", "commune", "party", "unit", "status"},
+		"/api/briefing":       {"unit", "date", "format"},
+		"/api/situation":      {"date"},
+	}
+	for path, params := range routes {
+		for _, p := range params {
+			for _, g := range garbage {
+				for _, as := range []*core.Record{w.orgA, w.ministry, w.directorLittoral} {
+					q := p + "=" + g
+					if path == "/api/geo/boundaries" && p != "level" {
+						q += "&level=commune"
+					}
+					if path == "/api/briefing" && p != "unit" {
+						q += "&unit=" + w.comCotonou.Id
+					}
+					res := e.do("GET", path+"?"+q, as, nil)
+					if res.Status >= 500 {
+						t.Errorf("%s?%.80s as %s: %s", path, q, as.GetString("role"), res)
+					}
+				}
+			}
+		}
+	}
+}
