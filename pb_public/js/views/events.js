@@ -5,6 +5,7 @@
 import { h, mount, badge, empty, select } from '../ui.js';
 import * as store from '../store.js';
 import { isParty, isPolice } from '../session.js';
+import { status } from '../state.js';
 import { EVENT_KINDS, ASSIGNMENT_STATUS } from '../labels.js';
 import { formatRange, formatDay, localDayKey, parseDate } from '../time.js';
 import { eventBadges, placeLine, localBadges } from './common.js';
@@ -30,6 +31,9 @@ export function render(main, params) {
   const shown = filter === 'tous' ? events : events.filter(upcoming);
 
   if (seenUser !== me.id) { seen = null; seenUser = me.id; }
+  // Until the first pull of this session, what arrives is the replica
+  // filling up, not news: nothing is marked new.
+  if (!status.lastPullAt) seen = null;
   const firstRender = seen === null;
   if (firstRender) seen = new Set(events.map((e) => e.id));
   const fresh = new Set(events.filter((e) => !seen.has(e.id)).map((e) => e.id));
@@ -95,7 +99,7 @@ function card(ev, { party, me, fresh }) {
     } else if (ev._unsynced) {
       info = h('p', { class: 'card-line muted' }, 'Unité responsable désignée après l’envoi.');
     }
-  } else if (isPolice(me)) {
+  } else if (isPolice(me) || me.role === 'ministry') {
     info = h('p', { class: 'card-line' }, store.nameOf('parties', ev.party));
   }
   return h('a', { class: `card event-card${fresh ? ' fresh' : ''}${ev.status === 'cancelled' ? ' cancelled' : ''}`, href: `#/evenement/${ev.id}`, 'data-id': ev.id },
