@@ -22,6 +22,9 @@ type Routes struct {
 	// devicePulls: when each device's status was last written by a pull
 	// (see pullStatusDue)
 	devicePulls sync.Map // deviceKey → time.Time
+
+	// simplified boundary layers (GET /api/geo/boundaries)
+	boundaries boundaryCache
 }
 
 // Bind binds the request hooks of app and, at serve time, its routes and
@@ -43,6 +46,8 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)
 		s.bindImportRoutes(se)
+		s.bindGeoRoutes(se)
+		s.bindSituationRoutes(se)
 		return se.Next()
 	})
 	return s
