@@ -121,6 +121,21 @@ function build() {
   assert(r.status === 0, `go build failed (exit ${r.status})`);
 }
 
+/**
+ * Imports the real boundaries (../shared/data/benin, DESIGN §1) into the
+ * fresh data directory, as `make run` does: the maps draw them, and route
+ * points are placed by point-in-polygon. Returns false when they are absent.
+ */
+function importBoundaries(dataDir) {
+  const dir = join(REPO, '..', 'shared', 'data', 'benin');
+  const files = ['departements', 'communes', 'arrondissements'].map((n) => join(dir, `${n}.geojson`));
+  if (!files.every((f) => existsSync(f))) return false;
+  // --dev=false: a binary under /tmp looks like `go run` to PocketBase, which would log every SQL statement.
+  const r = spawnSync(BIN, [`--dir=${dataDir}`, '--dev=false', 'geo', 'import', ...files], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert(r.status === 0, `geo import failed (exit ${r.status}): ${r.stderr}`);
+  return true;
+}
+
 async function startServer(dataDir, port) {
   const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
   // --dev=false: a binary under /tmp looks like `go run` to PocketBase,
@@ -319,6 +334,48 @@ async function decodeQR(page) {
   return code && code.data;
 }
 
+
+/** Page coordinates of a position on the Leaflet map inside `sel`. */
+async function mapPoint(page, sel, lat, lon) {
+  return page.evaluate(([sel, lat, lon]) => {
+    const m = document.querySelector(sel).leafletMap;
+    // Mid-screen: clear of the sticky header and the bottom navigation.
+    const box = m.getContainer().getBoundingClientRect();
+    if (box.top < 70 || box.bottom > window.innerHeight - 70) m.getContainer().scrollIntoView({ block: 'center' });
+    const p = m.latLngToContainerPoint([lat, lon]);
+    const r = m.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y, inside: p.x >= 0 && p.y >= 0 && p.x <= r.width && p.y <= r.height };
+  }, [sel, lat, lon]);
+}
+
+/** A real tap on the map at a position (what Leaflet's click handler sees). */
+async function tapMap(page, sel, lat, lon) {
+  const p = await mapPoint(page, sel, lat, lon);
+  assert(p.inside, `${lat}, ${lon} is outside the visible map`);
+  await page.mouse.click(p.x, p.y);
+}
+
+/** True once the service worker holds the map's code and IndexedDB the boundary layer `layer` (geo:<level>:<within>). */
+function mapReady(page, layer = 'geo:commune:') {
+  return page.evaluate(async (layer) => {
+    const keys = await caches.keys();
+    if (!keys.length) return false;
+    const cache = await caches.open(keys[0]);
+    for (const f of ['/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css', '/js/map/map-view.js', '/js/map/route-editor.js']) {
+      if (!(await cache.match(f))) return false;
+    }
+    return new Promise((resolve) => {
+      const req = indexedDB.open('coprosec');
+      req.onsuccess = () => {
+        const all = req.result.transaction('meta', 'readonly').objectStore('meta').getAllKeys();
+        all.onsuccess = () => { resolve(all.result.includes(layer)); req.result.close(); };
+        all.onerror = () => resolve(false);
+      };
+      req.onerror = () => resolve(false);
+    });
+  }, layer);
+}
+
 // --- API helpers (the test's own view of the server) ------------------------
 
 async function apiLogin(base, identity, password = PASSWORD) {
@@ -383,6 +440,11 @@ async function main() {
     await step('server: go build', () => build());
 
     const port = await freePort();
+    await step('server: geo import of the real boundaries (../shared/data/benin)', () => {
+      mkdirSync(dataDir, { recursive: true });
+      assert(importBoundaries(dataDir), 'no ../shared/data/benin/*.geojson: the map steps need the real boundaries');
+    });
+
     server = await step('server: serve --demo answers /api/health', () => startServer(dataDir, port));
     base = `http://127.0.0.1:${port}`;
 
@@ -429,6 +491,7 @@ async function main() {
       await p.page.click('form.login button[type="submit"]');
       await p.page.locator('main h2', { hasText: 'Événements' }).waitFor();
       await until(async () => (await idbAll(p.page, 'communes')).length >= 77, { message: 'reference data' });
+      await until(() => mapReady(p.page), { message: 'the map code and boundaries fetched after the first sync' });
       await p.page.waitForTimeout(1000);
       s.syncBytes = relay.counter.down - s.shellBytes;
       // Second visit: everything from the service worker.
@@ -437,8 +500,17 @@ async function main() {
       await p.page.locator('main h2', { hasText: 'Événements' }).waitFor();
       await p.page.waitForTimeout(1000);
       s.reloadBytes = relay.counter.down - before;
-      notes.push(`First load (app shell, before sign-in): ${s.shellBytes} bytes transferred; sign-in + first sync: ${s.syncBytes} bytes; reload: ${s.reloadBytes} bytes (API only).`);
+      notes.push(`First load (app shell, before sign-in): ${s.shellBytes} bytes transferred; sign-in + first sync (with the map's code and boundaries fetched in the background): ${s.syncBytes} bytes; reload: ${s.reloadBytes} bytes (API only).`);
+      // The map's code comes by dynamic import: opening it costs this much
+      // once (then the service worker has it).
+      const beforeMap = relay.counter.down;
+      await p.page.goto(`${url}/#/carte`);
+      await p.page.locator('#map .leaflet-overlay-pane path').first().waitFor({ state: 'attached' });
+      await p.page.waitForTimeout(1000);
+      s.mapBytes = relay.counter.down - beforeMap;
+      notes.push(`Opening the map after the first sync: ${s.mapBytes} bytes (everything already fetched in the background).`);
       await p.context.close();
+      assert(s.shellBytes <= 150 * 1024, `first load ${s.shellBytes} bytes > 150 KB`);
     }, { critical: false });
 
     const org = await step('organizer: signs in', async () => {
@@ -656,6 +728,170 @@ async function main() {
       assert(!incidents.some((i) => i.event === s.eventId), 'the Cotonou incident is in the Calavi replica');
       await shot(pg, '12-calavi-evenements.png');
     });
+
+
+    await step('organizer: draws a caravan route on the map, offline, and sees the units it will involve', async () => {
+      const pg = org.page;
+      await until(() => mapReady(pg), { message: 'the map cached on the organizer phone' });
+      await org.context.setOffline(true);
+      await until(() => pg.evaluate(() => !navigator.onLine), { message: 'navigator.onLine = false' });
+      s.caravanTitle = `Caravane e2e ${new Date().toISOString().slice(11, 19)}`;
+      await pg.goto(`${base}/#/declarer`);
+      await pg.selectOption('#kind', 'caravan');
+      await pg.fill('#title', s.caravanTitle);
+      await pg.fill('#place', 'Départ : carrefour de l’Étoile rouge');
+      await pg.selectOption('#commune', { label: 'Cotonou' });
+      await pg.fill('#starts_at', s.window.startInput);
+      await pg.fill('#ends_at', s.window.endInput);
+      await pg.locator('#route-map .leaflet-overlay-pane path').first().waitFor({ state: 'attached' });
+      await pg.locator('.route-block .hint', { hasText: 'Touchez la carte pour placer le départ' }).waitFor();
+      const sel = '#route-map';
+      // Cotonou → towards Godomey → Abomey-Calavi (Atlantique), tapped in order.
+      await tapMap(pg, sel, 6.3654, 2.4183);
+      await tapMap(pg, sel, 6.3950, 2.3700);
+      await tapMap(pg, sel, 6.4485, 2.3557);
+      await until(async () => (await pg.inputValue('#route')).split('\n').length === 3, { message: 'three route points in the form' });
+      // Move the second stop by dragging it.
+      const before = (await pg.inputValue('#route')).split('\n')[1];
+      const from = await mapPoint(pg, sel, 6.3950, 2.3700);
+      const to = await mapPoint(pg, sel, 6.3850, 2.3900);
+      await pg.mouse.move(from.x, from.y);
+      await pg.mouse.down();
+      await pg.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+      await pg.mouse.move(to.x, to.y, { steps: 5 });
+      await pg.mouse.up();
+      await until(async () => (await pg.inputValue('#route')).split('\n')[1] !== before, { message: 'the dragged stop to move' });
+      // Add a fourth stop by mistake, then remove it.
+      await tapMap(pg, sel, 6.4300, 2.4300);
+      await until(async () => (await pg.inputValue('#route')).split('\n').length === 4, { message: 'a fourth stop' });
+      await pg.locator('#route-map .stop[data-index="3"]').click();
+      await pg.locator('button', { hasText: 'Retirer l’étape 4' }).click();
+      await until(async () => (await pg.inputValue('#route')).split('\n').length === 3, { message: 'the fourth stop removed' });
+      const preview = pg.locator('.units-preview');
+      await preview.locator('li', { hasText: /Abomey-Calavi — appui/ }).waitFor();
+      await preview.locator('li', { hasText: /DDPR Atlantique — supervision/ }).waitFor();
+      await preview.locator('li', { hasText: /Cotonou — responsable/ }).waitFor();
+      s.previewUnits = (await preview.locator('li').allInnerTexts()).map((t) => t.trim());
+      await pg.locator('.route-block').scrollIntoViewIfNeeded();
+      await pg.evaluate(() => document.querySelector('.route-block').scrollIntoView({ block: 'start' }));
+      await shot(pg, '16-parcours-carte.png');
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(/#\/evenement\/[a-z0-9]{15}$/);
+      s.caravanId = pg.url().split('/').pop();
+      const outbox = await idbAll(pg, 'outbox');
+      const entry = outbox.find((e) => e.record_id === s.caravanId);
+      assert(entry && entry.data.route && entry.data.route.length === 3, `the declaration does not carry the drawn route: ${JSON.stringify(entry && entry.data.route)}`);
+    }, { critical: false });
+
+    await step('organizer: back online, the server assigns exactly the units the phone showed', async () => {
+      assert(s.caravanId, 'no caravan from the previous step');
+      const pg = org.page;
+      await org.context.setOffline(false);
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the caravan to be sent' });
+      const server = await until(async () => {
+        const as = (await idbAll(pg, 'assignments')).filter((a) => a.event === s.caravanId);
+        return as.length >= 4 && as;
+      }, { message: 'the caravan assignments in the replica' });
+      const units = new Map((await idbAll(pg, 'units')).map((u) => [u.id, u.name]));
+      const roleText = { lead: 'responsable', support: 'appui', oversight: 'supervision' };
+      const got = server.map((a) => `${units.get(a.unit)} — ${roleText[a.role]}`).sort();
+      const shown = s.previewUnits.map((t) => t.replace(/ — (responsable|appui|supervision).*$/, ' — $1')).sort();
+      assert(JSON.stringify(got) === JSON.stringify(shown), `server assigned ${JSON.stringify(got)}, the phone showed ${JSON.stringify(shown)}`);
+    }, { critical: false });
+
+    await step('organizer: the map shows its events and the caravan route; a tap opens the event', async () => {
+      assert(s.caravanId, 'no caravan');
+      const pg = org.page;
+      await pg.goto(`${base}/#/`);
+      await pg.locator('.tabs a', { hasText: 'Carte' }).click();
+      await pg.waitForURL(/#\/carte/);
+      const mk = pg.locator(`#map .mk[data-id="${s.caravanId}"]`);
+      await mk.waitFor();
+      await pg.locator(`#map .mk[data-id="${s.eventId}"]`).waitFor();
+      assert(await pg.locator('#map path.route').count() >= 1, 'no route line on the map');
+      assert(await pg.locator('#map path.clash-link').count() === 0, 'a party sees clash links');
+      await shot(pg, '17-carte-organisateur.png');
+      await mk.click();
+      await pg.waitForURL(new RegExp(`#/evenement/${s.caravanId}$`));
+    }, { critical: false });
+
+    await step('police: a clash between two parties is linked on the commander map; the party sees only the notice', async () => {
+      const parties = await apiGet(base, s.orgToken, '/api/collections/parties/records?perPage=50');
+      const br = parties.items.find((p) => p.acronym === 'BR');
+      const ldToken = await apiLogin(base, 'organisateur.ld@demo.coprosec.bj');
+      const ld = (await apiGet(base, ldToken, '/api/collections/parties/records?perPage=50')).items.find((p) => p.acronym === 'LD');
+      const make = async (token, party, title, loc) => {
+        const r = await fetch(`${base}/api/collections/events/records`, {
+          method: 'POST', headers: { Authorization: token, 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            party: party.id, election: s.election.id, kind: 'meeting', title, place: 'Stade de l’Amitié', location: loc,
+            starts_at: new Date(s.window.start).toISOString(), ends_at: new Date(s.window.end).toISOString(), status: 'declared',
+          }),
+        });
+        const body = await r.json();
+        assert(r.ok, `create ${title}: HTTP ${r.status} ${JSON.stringify(body)}`);
+        return body.id;
+      };
+      s.clashA = await make(s.orgToken, br, 'Meeting BR au stade', { lat: 6.3795, lon: 2.3935 });
+      s.clashB = await make(ldToken, ld, 'Meeting LD au stade', { lat: 6.3800, lon: 2.3940 });
+      const pg = cot.page;
+      await until(async () => {
+        const evs = await idbAll(pg, 'events');
+        const a = evs.find((e) => e.id === s.clashA);
+        return a && a.clash && (a.clash_with || []).includes(s.clashB);
+      }, { message: 'the clash in the commander replica' });
+      await pg.goto(`${base}/#/carte`);
+      await pg.locator(`#map .mk[data-id="${s.clashA}"][data-state="clash"]`).waitFor();
+      await pg.locator(`#map .mk[data-id="${s.clashB}"][data-state="clash"]`).waitFor();
+      await pg.locator('#map path.clash-link').first().waitFor({ state: 'attached' });
+      // the party: its own event, never the partner, never a link
+      const op = org.page;
+      await op.goto(`${base}/#/carte`);
+      await op.locator(`#map .mk[data-id="${s.clashA}"]`).waitFor();
+      assert(await op.locator(`#map .mk[data-id="${s.clashB}"]`).count() === 0, 'the party sees the rival event');
+      assert(await op.locator(`#map .mk[data-id="${s.clashA}"][data-state="clash"]`).count() === 0, 'the party sees a clash state');
+      assert(await op.locator('#map path.clash-link').count() === 0, 'the party sees a clash link');
+    }, { critical: false });
+
+    await step('commander Cotonou: the unit map works offline — area, markers by state, route, tap → event', async () => {
+      const pg = cot.page;
+      await until(() => mapReady(pg, 'geo:commune:BJ08'), { message: 'the map cached on the commander phone' });
+      if (s.caravanId) await until(async () => (await idbAll(pg, 'events')).some((e) => e.id === s.caravanId), { message: 'the caravan in the commander replica' });
+      await cot.context.setOffline(true);
+      await until(() => pg.evaluate(() => !navigator.onLine), { message: 'navigator.onLine = false' });
+      await pg.goto(`${base}/#/`);
+      await pg.reload(); // a cold start offline: shell, map code and boundaries from the phone
+      await pg.locator('main h2', { hasText: 'Événements' }).waitFor();
+      await pg.goto(`${base}/#/carte`);
+      await pg.locator('#map .leaflet-overlay-pane path').first().waitFor();
+      const first = pg.locator(`#map .mk[data-id="${s.eventId}"]`);
+      await first.waitFor();
+      assert(await first.getAttribute('data-state') === 'acknowledged', `the acknowledged event shows as ${await first.getAttribute('data-state')}`);
+      if (s.caravanId) {
+        assert(await pg.locator(`#map .mk[data-id="${s.caravanId}"][data-state="to_ack"]`).count() === 1, 'the new caravan is not "to acknowledge"');
+        assert(await pg.locator('#map path.route').count() >= 1, 'no route line on the commander map');
+      }
+      assert(await pg.locator('.legend li', { hasText: 'Pris en compte' }).count() === 1, 'no legend');
+      await shot(pg, '18-carte-commissaire-hors-ligne.png');
+      // The caravan starts where the meeting is: its marker covers the
+      // meeting's. Markers are links for the keyboard too (Tab, Enter).
+      await first.focus();
+      await pg.keyboard.press('Enter');
+      await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      await pg.locator('main h2').first().waitFor();
+    }, { critical: false });
+    if (cot) await cot.context.setOffline(false);
+
+    await step('ministry: the country map with every event', async () => {
+      const p = await phone('ministere-carte');
+      await signIn(p.page, base, USERS.ministry);
+      await until(() => mapReady(p.page), { message: 'the map cached on the ministry phone' });
+      await p.page.goto(`${base}/#/carte`);
+      await p.page.locator(`#map .mk[data-id="${s.eventId}"]`).waitFor();
+      if (s.clashA) await p.page.locator(`#map .mk[data-id="${s.clashA}"][data-state="clash"]`).waitFor();
+      await shot(p.page, '19-carte-ministere.png');
+      await p.context.close();
+    }, { critical: false });
 
     await step('organizer: a concurrent edit becomes a visible conflict, then is re-applied', async () => {
       const pg = org.page;

@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-83f74ff3eb1b';
+const VERSION = 'shell-63901257d6a1';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -44,6 +44,7 @@ const SHELL = [
   '/js/views/incident-form.js',
   '/js/views/itinerary-form.js',
   '/js/views/login.js',
+  '/js/views/map.js',
   '/js/views/outbox.js',
   '/js/views/password.js',
   '/js/views/receipt.js',
@@ -51,6 +52,12 @@ const SHELL = [
   '/manifest.webmanifest',
 ];
 const LAZY = [
+  '/js/map/boundaries.js',
+  '/js/map/geometry.js',
+  '/js/map/leaflet.js',
+  '/js/map/map-view.js',
+  '/js/map/route-editor.js',
+  '/js/map/states.js',
   '/vendor/leaflet/LICENSE.txt',
   '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/leaflet.js',

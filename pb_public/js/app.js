@@ -21,9 +21,11 @@ import * as outboxView from './views/outbox.js';
 import * as accountView from './views/account.js';
 import * as passwordView from './views/password.js';
 import * as accountsView from './views/accounts.js';
+import * as mapView from './views/map.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
+  [/^\/carte$/, mapView, 'Carte'],
   [/^\/evenement\/([a-z0-9]+)$/, eventView, 'Événement'],
   [/^\/declarer$/, eventForm, 'Déclarer un événement', 'party'],
   [/^\/modifier\/([a-z0-9]+)$/, eventForm, 'Modifier l’événement', 'party'],
@@ -101,7 +103,7 @@ function renderNav() {
   nav.hidden = false;
   const me = store.me();
   const { pending, failed } = store.counts();
-  const items = [['#/', 'Événements', /^\/?$|^\/evenement|^\/recepisse/]];
+  const items = [['#/', 'Événements', /^\/?$|^\/evenement|^\/recepisse|^\/carte/]];
   if (isParty(me)) items.push(['#/declarer', 'Déclarer', /^\/declarer|^\/modifier|^\/itineraire/]);
   items.push(['#/incident', 'Incident', /^\/incident/]);
   if (isPolice(me) || me.role === 'ministry') items.push(['#/verifier', 'Vérifier', /^\/verifier/]);
@@ -145,7 +147,7 @@ async function boot() {
   }
   on('data', (d) => { renderNav(); rerender(false); if (d && d.outbox && current && current.view === outboxView) rerender(true); });
   on('render', (d) => rerender(!!(d && d.force)));
-  on('status', renderStatus);
+  on('status', () => { renderStatus(); if (status.lastPullAt) warmMap(); });
   on('pulled', (collections) => notifyNewEvents(collections));
   on('session', async (user) => {
     await store.refresh();
@@ -157,6 +159,20 @@ async function boot() {
   setInterval(renderStatus, 30000);
   renderStatus();
   route();
+}
+
+// Once a sync has succeeded, the map's code and the account's boundaries
+// are fetched in the background so that the map and the route preview work
+// offline later; the first load (before sign-in) never pays for them.
+let warmedFor = null;
+function warmMap() {
+  const me = store.me();
+  if (!me || warmedFor === me.id || !navigator.onLine) return;
+  warmedFor = me.id;
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.ready.then((reg) => reg.active && reg.active.postMessage({ type: 'warm' })).catch(() => {});
+  }
+  import('./map/boundaries.js').then((m) => m.prefetch(me)).catch(() => { warmedFor = null; });
 }
 
 // Police: a short spoken/visible notice when events for the unit arrive.

@@ -77,3 +77,47 @@ export function defaultWindow(election, now = Date.now()) {
   }
   return { starts_at: new Date(start).toISOString(), ends_at: new Date(start + 2 * HOUR).toISOString() };
 }
+
+/**
+ * The units an event will involve, as the server will assign them (DESIGN
+ * §4 J2–J4), computed on the phone from the replica's units so that an
+ * organizer sees them before sending, offline too. The server stays the
+ * authority (it places points on unsimplified borders).
+ *
+ * `place` and each of `routePlaces` are { departement, commune,
+ * arrondissement } record ids ('' when unknown); `units` are the replica's
+ * units. Returns [{ unit, role: 'lead'|'support'|'oversight', uncovered?,
+ * route? }] in the server's order: lead, its directorate, then what the
+ * route adds.
+ */
+export function involvedUnits(place, routePlaces, units) {
+  const commissariats = units.filter((u) => u.kind === 'commissariat');
+  const directorateOf = (dep) => units.find((u) => u.kind === 'directorate' && u.departement === dep);
+  // J2: arrondissement-level coverage beats commune-level coverage.
+  const covering = (pl) => (pl.arrondissement && commissariats.find((u) => (u.arrondissements || []).includes(pl.arrondissement)))
+    || (pl.commune && commissariats.find((u) => (u.communes || []).includes(pl.commune)))
+    || null;
+  const out = [];
+  const seen = new Set();
+  const add = (u, role, extra = {}) => {
+    if (!u || seen.has(u.id)) return;
+    seen.add(u.id);
+    out.push({ unit: u, role, ...extra });
+  };
+  if (!place || !place.departement) return out;
+  const dir = directorateOf(place.departement);
+  const lead = covering(place);
+  if (lead) add(lead, 'lead');
+  else add(dir, 'lead', { uncovered: true });
+  add(dir, 'oversight');
+  const done = new Set([`${place.departement}|${place.commune}|${place.arrondissement}`]);
+  for (const pl of routePlaces || []) {
+    if (!pl) continue;
+    const k = `${pl.departement}|${pl.commune}|${pl.arrondissement}`;
+    if (done.has(k)) continue;
+    done.add(k);
+    add(covering(pl), 'support', { route: true });
+    if (pl.departement && pl.departement !== place.departement) add(directorateOf(pl.departement), 'oversight', { route: true });
+  }
+  return out;
+}

@@ -9,7 +9,7 @@ import { api } from '../api.js';
 import { recordId } from '../ids.js';
 import { EVENT_KINDS, SECURITY_NEEDS, errorMessage } from '../labels.js';
 import { toLocalInput, fromLocalInput, formatDay, parseDate } from '../time.js';
-import { checkEvent, defaultWindow } from '../rules.js';
+import { checkEvent, defaultWindow, involvedUnits } from '../rules.js';
 import { emit } from '../state.js';
 import { fieldLabel } from './common.js';
 
@@ -61,28 +61,127 @@ export function render(main, params, [id]) {
         point = await currentPosition();
         showGps();
         await suggestDivision(point, commune, fillArr);
+        refreshUnits();
       } catch {
         gpsOut.replaceChildren(errorBox(errorMessage('local_gps')));
       }
     },
   }, 'Utiliser ma position GPS');
 
+  // The route is drawn on a map (lazy module, cached for offline use); the
+  // coordinates stay editable as text for keyboards and screen readers, and
+  // as a fallback when the map cannot load.
+  let route = (ev.route || []).map((p) => ({ lat: p.lat, lon: p.lon }));
   const routeText = h('textarea', {
     id: 'route', name: 'route', rows: '3', placeholder: '6.3654, 2.4183',
-  }, (ev.route || []).map((p) => `${p.lat}, ${p.lon}`).join('\n'));
+  }, routeLines(route));
+  let editor = null;
+  let editorLoading = false;
+  const mapBox = h('div', { class: 'route-editor' }, h('p', { class: 'map-loading' }, 'Chargement de la carte du parcours…'));
+  const setRoute = (pts, { fromText = false } = {}) => {
+    route = pts;
+    if (!fromText) {
+      routeText.value = routeLines(route);
+      // A map edit is an edit: the router must not redraw the form over it.
+      routeText.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    if (fromText && editor) editor.set(route);
+    refreshUnits();
+  };
+  routeText.addEventListener('input', (e) => {
+    if (!e.isTrusted) return;
+    const pts = parseRoute(routeText.value);
+    if (pts) setRoute(pts, { fromText: true });
+  });
+  const loadEditor = () => {
+    if (editor || editorLoading) return;
+    editorLoading = true;
+    import('../map/route-editor.js')
+      .then((m) => m.mountRouteEditor(mapBox, { points: route, communeId: commune.value, onChange: (pts) => setRoute(pts) }))
+      .then((ed) => { editor = ed; if (commune.value) ed.focusCommune(commune.value); })
+      .catch((err) => {
+        console.warn('route editor', err);
+        mapBox.replaceChildren(h('p', { class: 'alert alert-muted' }, 'Carte indisponible sur ce téléphone pour l’instant : saisissez les coordonnées ci-dessous.'));
+      })
+      .finally(() => { editorLoading = false; });
+  };
   const routeAdd = h('button', {
     type: 'button', class: 'btn btn-small',
     onclick: async () => {
       try {
         const p = await currentPosition();
-        routeText.value = `${routeText.value.trim()}\n${p.lat}, ${p.lon}`.trim();
+        setRoute([...route, p]);
+        if (editor) editor.set(route);
       } catch { toast(errorMessage('local_gps'), 'error'); }
     },
   }, 'Ajouter ma position au parcours');
-  const routeBlock = h('div', null, field('Parcours (un point « latitude, longitude » par ligne)', routeText), routeAdd);
-  const toggleRoute = () => { routeBlock.hidden = !['caravan', 'march'].includes(kind.value); };
+  const routeBlock = h('div', { class: 'route-block' },
+    h('p', { class: 'label' }, 'Parcours'),
+    h('p', { class: 'hint' }, 'Touchez la carte pour ajouter chaque étape dans l’ordre ; faites glisser une étape pour la déplacer ; touchez-la puis « Retirer » pour l’enlever.'),
+    mapBox, routeAdd,
+    h('details', { class: 'route-text' }, h('summary', null, 'Coordonnées du parcours (saisie au clavier)'),
+      field('Un point « latitude, longitude » par ligne', routeText)));
+  const isRoute = () => ['caravan', 'march'].includes(kind.value);
+  const toggleRoute = () => {
+    routeBlock.hidden = !isRoute();
+    if (!routeBlock.hidden) loadEditor();
+    refreshUnits();
+  };
   kind.addEventListener('change', toggleRoute);
-  toggleRoute();
+
+  // Which units the event will involve, computed on the phone (rules.js
+  // involvedUnits, the server's J2–J4) from the replica's units and, for a
+  // route or a GPS point, the cached boundaries.
+  const unitsBox = h('div', { class: 'units-preview', 'aria-live': 'polite' });
+  let unitsRun = 0;
+  async function refreshUnits() {
+    const run = ++unitsRun;
+    const units = store.list('units');
+    const needGeo = (isRoute() && route.length) || (!commune.value && point);
+    let geo = null;
+    if (needGeo) {
+      try { geo = await import('../map/boundaries.js'); } catch { geo = null; }
+    }
+    let place = placeOfForm();
+    if (!place && point && geo) place = await geo.locate(point);
+    let routePlaces = [];
+    const outside = [];
+    if (isRoute() && route.length && geo) {
+      routePlaces = [];
+      for (const [i, p] of route.entries()) {
+        const pl = await geo.locate(p);
+        if (!pl) outside.push(i + 1);
+        routePlaces.push(pl);
+      }
+      // No commune chosen yet: the route's start is the event's place.
+      if (!commune.value && routePlaces[0] && routePlaces[0].commune) {
+        commune.value = routePlaces[0].commune;
+        fillArr(routePlaces[0].arrondissement);
+        place = placeOfForm();
+      }
+    }
+    if (run !== unitsRun) return; // a newer edit is being computed
+    const list = involvedUnits(place, routePlaces, units);
+    const roleLabel = (x) => (x.role === 'lead' ? (x.uncovered ? 'responsable (aucun commissariat ne couvre ce lieu)' : 'responsable')
+      : x.role === 'support' ? 'appui sur le parcours' : x.route ? 'supervision (autre département traversé)' : 'supervision');
+    mount(unitsBox,
+      h('p', { class: 'label' }, 'Unités de police concernées'),
+      list.length
+        ? h('ul', { class: 'units' }, list.map((x) => h('li', { 'data-role': x.role }, h('strong', null, x.unit.name), ` — ${roleLabel(x)}`)))
+        : h('p', { class: 'hint' }, 'Choisissez une commune, une position ou un parcours pour voir les unités concernées.'),
+      outside.length ? h('p', { class: 'alert alert-error' }, `Étape${outside.length > 1 ? 's' : ''} ${outside.join(', ')} hors du Bénin ou hors des limites connues : le serveur refusera le parcours.`) : null,
+      isRoute() && route.length && !geo ? h('p', { class: 'hint' }, 'Limites indisponibles sur le téléphone : les unités du parcours seront désignées à l’envoi.') : null,
+      list.length ? h('p', { class: 'hint' }, 'Calculé sur le téléphone, même hors ligne ; la police confirme à la réception.') : null);
+  }
+  function placeOfForm() {
+    const arrSel = arrWrap.querySelector('select');
+    const arr = arrSel && arrSel.value ? store.get('arrondissements', arrSel.value) : null;
+    const com = store.get('communes', commune.value);
+    if (!com) return null;
+    return { departement: com.departement, commune: com.id, arrondissement: arr ? arr.id : '' };
+  }
+  commune.addEventListener('change', () => { if (editor) editor.focusCommune(commune.value); refreshUnits(); });
+  arrWrap.addEventListener('change', () => refreshUnits());
 
   const starts = h('input', { id: 'starts_at', name: 'starts_at', type: 'datetime-local', required: true, value: toLocalInput(ev.starts_at) });
   const ends = h('input', { id: 'ends_at', name: 'ends_at', type: 'datetime-local', required: true, value: toLocalInput(ev.ends_at) });
@@ -120,7 +219,8 @@ export function render(main, params, [id]) {
       field('Commune', commune),
       arrWrap,
       gpsBtn, gpsOut,
-      routeBlock),
+      routeBlock,
+      unitsBox),
     h('fieldset', null, h('legend', null, 'Horaires (heure du Bénin)'),
       h('div', { class: 'grid2' }, field('Début', starts), field('Fin', ends))),
     field('Participants attendus', attendance),
@@ -192,7 +292,12 @@ export function render(main, params, [id]) {
   }
 
   mount(main, form);
-  return { live: 'until-input' };
+  toggleRoute();
+  return { live: 'until-input', dispose: () => { unitsRun++; if (editor) editor.dispose(); } };
+}
+
+function routeLines(pts) {
+  return pts.map((p) => `${p.lat}, ${p.lon}`).join('\n');
 }
 
 function announce(warnings, what) {

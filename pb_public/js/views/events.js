@@ -51,7 +51,8 @@ export function render(main, params) {
 
   const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Période' },
     h('a', { href: hrefWith(params, { vue: 'avenir' }), 'aria-current': filter !== 'tous' ? 'page' : null }, 'À venir'),
-    h('a', { href: hrefWith(params, { vue: 'tous' }), 'aria-current': filter === 'tous' ? 'page' : null }, 'Tous'));
+    h('a', { href: hrefWith(params, { vue: 'tous' }), 'aria-current': filter === 'tous' ? 'page' : null }, 'Tous'),
+    h('a', { href: `#/carte${filter === 'tous' ? '?vue=tous' : ''}`, class: 'tab-map' }, 'Carte'));
 
   let itinBlock = null;
   if (party) {
