@@ -107,6 +107,65 @@ export const checks = {
     eq((await verify('pas un jeton', { keys: [jwk] })).code, 'malformed', 'garbage');
     eq(p.length > 0, true, 'payload present');
   },
+
+  async 'map geometry: point in polygon with holes and islands, label point inside a crescent'() {
+    const g = await import(js('map/geometry.js'));
+    const square = (x0, y0, x1, y1) => [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+    const f = { type: 'Feature', properties: { code: 'A' }, geometry: { type: 'MultiPolygon', coordinates: [
+      [square(0, 0, 10, 10), square(4, 4, 6, 6)], // with a hole
+      [square(20, 0, 21, 1)], // an island
+    ] } };
+    eq(g.contains(f, { lon: 1, lat: 1 }), true, 'inside');
+    eq(g.contains(f, { lon: 5, lat: 5 }), false, 'in the hole');
+    eq(g.contains(f, { lon: 20.5, lat: 0.5 }), true, 'on the island');
+    eq(g.contains(f, { lon: 15, lat: 5 }), false, 'between');
+    eq(g.featureAt({ features: [f] }, { lon: 2, lat: 8 }).properties.code, 'A', 'featureAt');
+    eq(g.featureAt({ features: [f] }, { lon: -1, lat: 8 }), null, 'featureAt outside');
+    // a U shape: its centroid is in the empty middle, the label point is not
+    const u = { type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[0, 0], [10, 0], [10, 10], [8, 10], [8, 2], [2, 2], [2, 10], [0, 10], [0, 0]]] } };
+    const lp = g.labelPoint(u);
+    eq(g.contains(u, lp), true, `label point ${JSON.stringify(lp)} inside the U`);
+    const spots = g.spread([{ id: 'a', lat: 6, lon: 2 }, { id: 'b', lat: 6, lon: 2 }, { id: 'c', lat: 7, lon: 2 }]);
+    eq(spots.get('c'), { lat: 7, lon: 2 }, 'a lone marker stays');
+    eq(spots.get('a').lat !== spots.get('b').lat || spots.get('a').lon !== spots.get('b').lon, true, 'two markers on one spot are spread');
+  },
+
+  async 'rules: units an event involves (J2 lead, J3 oversight, J4 route support and other départements)'() {
+    const r = await import(js('rules.js'));
+    const units = [
+      { id: 'dL', kind: 'directorate', departement: 'L' },
+      { id: 'dA', kind: 'directorate', departement: 'A' },
+      { id: 'cCot', kind: 'commissariat', departement: 'L', communes: ['cot'], arrondissements: [] },
+      { id: 'cCal', kind: 'commissariat', departement: 'A', communes: ['cal'], arrondissements: [] },
+      { id: 'cGod', kind: 'commissariat', departement: 'A', communes: [], arrondissements: ['god'] },
+    ];
+    const names = (xs) => xs.map((x) => `${x.unit.id}:${x.role}${x.uncovered ? ':uncovered' : ''}`);
+    eq(names(r.involvedUnits({ departement: 'L', commune: 'cot', arrondissement: '' }, [], units)), ['cCot:lead', 'dL:oversight'], 'meeting in Cotonou');
+    eq(names(r.involvedUnits({ departement: 'A', commune: 'cal', arrondissement: 'god' }, [], units)), ['cGod:lead', 'dA:oversight'], 'arrondissement coverage beats commune coverage');
+    eq(names(r.involvedUnits({ departement: 'A', commune: 'zz', arrondissement: '' }, [], units)), ['dA:lead:uncovered'], 'uncovered: the directorate leads');
+    const route = [
+      { departement: 'L', commune: 'cot', arrondissement: '' },
+      { departement: 'A', commune: 'cal', arrondissement: 'god' },
+      { departement: 'A', commune: 'cal', arrondissement: 'x' },
+      null, // a point outside every commune adds nothing
+    ];
+    eq(names(r.involvedUnits({ departement: 'L', commune: 'cot', arrondissement: '' }, route, units)),
+      ['cCot:lead', 'dL:oversight', 'cGod:support', 'dA:oversight', 'cCal:support'], 'caravan Cotonou → Abomey-Calavi');
+    eq(r.involvedUnits(null, route, units), [], 'no place yet');
+  },
+
+  async 'map states: one per event, parties never see a clash'() {
+    const m = await import(js('map/states.js'));
+    const lead = (status) => [{ role: 'lead', status }, { role: 'oversight', status: 'pending' }];
+    eq(m.mapState({ status: 'declared' }, lead('pending'), false), 'to_ack', 'pending lead');
+    eq(m.mapState({ status: 'declared' }, lead('acknowledged'), false), 'acknowledged', 'acknowledged');
+    eq(m.mapState({ status: 'declared' }, [{ role: 'lead', status: 'escalated' }], false), 'escalated', 'escalated');
+    eq(m.mapState({ status: 'declared', clash: true }, lead('acknowledged'), false), 'clash', 'police see the clash');
+    eq(m.mapState({ status: 'declared', clash: true, clash_notice: true }, lead('acknowledged'), true), 'clash_notice', 'a party sees the notice');
+    eq(m.mapState({ status: 'in_progress', clash: true }, lead('acknowledged'), false), 'in_progress', 'in progress');
+    eq(m.mapState({ status: 'cancelled' }, lead('pending'), false), 'cancelled', 'cancelled');
+    eq(m.mapState({ status: 'declared', _unsynced: true }, [], true), 'to_ack', 'not sent yet');
+  },
 };
 
 export async function runUnitChecks(step) {

@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-63901257d6a1';
+const VERSION = 'shell-a2ae92c0ef3e';
 const SHELL = [
   '/',
   '/css/app.css',

@@ -143,7 +143,10 @@ function drawEvents(L, group, placed, party) {
     const m = L.marker([p.pos.lat, p.pos.lon], {
       icon: L.divIcon({ className: `mk mk-${p.state}`, html: st.glyph, iconSize: [30, 30], iconAnchor: [15, 15] }),
       title: label, alt: label, keyboard: true, riseOnHover: true,
-    }).on('click', go(p.ev.id)).addTo(group);
+    }).on('click', go(p.ev.id))
+      // Leaflet makes markers focusable; Enter opens the event like a tap.
+      .on('keypress', (e) => { if (e.originalEvent.key === 'Enter') go(p.ev.id)(); })
+      .addTo(group);
     const node = m.getElement();
     if (node) { node.dataset.id = p.ev.id; node.dataset.state = p.state; node.setAttribute('aria-label', label); node.setAttribute('role', 'link'); }
     pos.set(p.ev.id, p.pos);

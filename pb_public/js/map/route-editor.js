@@ -44,6 +44,7 @@ export async function mountRouteEditor(el, { points = [], onChange, communeId = 
         icon: L.divIcon({ className: `stop${i === selected ? ' stop-selected' : ''}`, html: String(i + 1), iconSize: [28, 28], iconAnchor: [14, 14] }),
       });
       m.on('click', (e) => { L.DomEvent.stop(e); selected = selected === i ? -1 : i; draw(); });
+      m.on('keypress', (e) => { if (e.originalEvent.key === 'Enter') { selected = selected === i ? -1 : i; draw(); } });
       m.on('dragend', () => {
         const ll = m.getLatLng();
         route[i] = { lat: round6(ll.lat), lon: round6(ll.lng) };
