@@ -695,6 +695,25 @@ async function main() {
       if (!receipts.items.some((r) => r.revoked_at)) notes.push('The receipt of the cancelled event was not revoked by the server.');
     }, { critical: false });
 
+    await step('commander Cotonou: worklists and filters, offline from the replica', async () => {
+      const pg = cot.page;
+      await pg.goto(`${base}/#/?vue=tous`);
+      for (const q of ['a-prendre', 'escalades', 'conflits', 'tardifs', 'aujourdhui', 'demain']) {
+        assert(await pg.locator(`.tabs.queues a[data-queue="${q}"]`).count() === 1, `no "${q}" list`);
+      }
+      await cot.context.setOffline(true);
+      await pg.locator('summary', { hasText: 'Rechercher et filtrer' }).click();
+      await pg.fill('#f-q', s.title.split(' ').slice(-1)[0]);
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.event-card', { hasText: s.title }).waitFor();
+      assert(await pg.locator('.event-card').count() === 1, 'the search kept other events');
+      await shot(pg, '22-filtres.png');
+      await pg.fill('#f-q', 'introuvable-xyz');
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.empty', { hasText: 'Aucun événement ne correspond aux filtres.' }).waitFor();
+      await cot.context.setOffline(false);
+    }, { critical: false });
+
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {
       const p = await phone('ministere');
       await signIn(p.page, base, USERS.ministry);
