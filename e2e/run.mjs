@@ -712,6 +712,11 @@ async function main() {
       await pg.locator('.filters button[type="submit"]').click();
       await pg.locator('.empty', { hasText: 'Aucun événement ne correspond aux filtres.' }).waitFor();
       await cot.context.setOffline(false);
+      // the unit's plan of the day, printed by the server
+      const [plan] = await Promise.all([cot.context.waitForEvent('page'), pg.click('#open-briefing')]);
+      await plan.waitForLoadState();
+      await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
+      await plan.close();
     }, { critical: false });
 
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {
@@ -744,6 +749,12 @@ async function main() {
       await pg.locator('form:has(#import-accounts) button[type=submit]').click();
       const err = pg.locator('.alert-error', { hasText: 'Ligne 1' });
       await err.waitFor();
+      // the situation room: the 12 départements and their total
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-situation');
+      await pg.locator('table.situation tr.total').waitFor();
+      assert(await pg.locator('table.situation tbody tr').count() === 13, 'situation: not 12 départements and a total');
+      await shot(pg, '23-situation.png');
       await p.context.close();
       return { login, password };
     }, { critical: false });

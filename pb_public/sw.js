@@ -5,7 +5,7 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-97a66f1812f0';
+const VERSION = 'shell-36a1a9a02f0b';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -40,6 +40,7 @@ const SHELL = [
   '/js/views/outbox.js',
   '/js/views/password.js',
   '/js/views/receipt.js',
+  '/js/views/situation.js',
   '/js/views/verify.js',
   '/js/worklists.js',
   '/manifest.webmanifest',

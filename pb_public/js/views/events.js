@@ -2,7 +2,8 @@
 // unit's), grouped by local day, with their alert badges. Live: it redraws
 // when a pull brings changes, so new events appear without a reload.
 
-import { h, mount, badge, empty, select, field, formValues } from '../ui.js';
+import { h, mount, badge, empty, select, field, formValues, toast } from '../ui.js';
+import { getToken } from '../api.js';
 import * as store from '../store.js';
 import { isParty, isPolice } from '../session.js';
 import { status } from '../state.js';
@@ -49,7 +50,10 @@ export function render(main, params) {
     h('h2', null, title),
     party ? h('div', { class: 'actions' },
       h('a', { class: 'btn btn-primary', href: '#/declarer' + (itin ? `?itineraire=${itin}` : '') }, 'Déclarer un événement'),
-      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : null);
+      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : h('div', { class: 'actions' },
+      me.role === 'ministry' || me.role === 'director' ? h('a', { class: 'btn', href: '#/situation', id: 'open-situation' }, 'Situation') : null,
+      me.unit ? h('button', { type: 'button', class: 'btn', id: 'open-briefing', onclick: () => openBriefing(me.unit, filters.from || localDayKey(new Date(now))) }, 'Plan du jour') : null,
+      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste')));
 
   const counts = police ? Object.fromEntries(queues.map((q) => [q.id, q.id === 'tous' || q.id === 'avenir' ? 0 : queue(q.id, events, ctx).length])) : {};
   const tabs = h('div', { class: 'tabs queues', role: 'group', 'aria-label': 'Listes' },
@@ -155,4 +159,20 @@ function hrefWith(params, patch) {
   for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
   const q = p.toString();
   return `#/${q ? `?${q}` : ''}`;
+}
+
+// The unit's plan of the day as the server prints it (GET /api/briefing):
+// fetched with the session's token, shown in a new tab to print.
+async function openBriefing(unit, date) {
+  const tab = window.open('', '_blank'); // opened now, in the click: popup blockers allow it
+  try {
+    const res = await fetch(`/api/briefing?unit=${encodeURIComponent(unit)}&date=${encodeURIComponent(date)}&format=html`,
+      { headers: { Authorization: getToken() }, cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
+    if (tab) tab.location = url; else location.href = url;
+  } catch {
+    if (tab) tab.close();
+    toast('Le plan du jour demande le réseau : imprimez la liste « Aujourd’hui » en attendant.', 'warn');
+  }
 }
