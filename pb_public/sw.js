@@ -5,7 +5,7 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-36a1a9a02f0b';
+const VERSION = 'shell-047da8fadc83';
 const SHELL = [
   '/',
   '/css/app.css',
