@@ -5,7 +5,14 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-047da8fadc83';
+//
+// SHELL is cached at install (the first load). LAZY (the map's modules and
+// the vendored Leaflet) is not: it would add about 60 KB to the first load of
+// every phone, most of which never open a map before signing in. Those files
+// are cached the first time they are fetched, and the app asks for all of
+// them ({type: 'warm'} message) once the first sync is done, so the map works
+// offline from then on.
+const VERSION = 'shell-f51e126bfaed';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -45,6 +52,11 @@ const SHELL = [
   '/js/worklists.js',
   '/manifest.webmanifest',
 ];
+const LAZY = [
+  '/vendor/leaflet/LICENSE.txt',
+  '/vendor/leaflet/leaflet.css',
+  '/vendor/leaflet/leaflet.js',
+];
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
@@ -64,6 +76,21 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+async function warm() {
+  const cache = await caches.open(VERSION);
+  for (const url of LAZY) {
+    if (await cache.match(url)) continue;
+    try {
+      const res = await fetch(new Request(url, { cache: 'no-cache' }));
+      if (res.ok) await cache.put(url, res);
+    } catch { /* offline: the next warm-up finishes the job */ }
+  }
+}
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'warm') event.waitUntil(warm());
+});
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   if (req.method !== 'GET') return;
@@ -77,7 +104,10 @@ self.addEventListener('fetch', (event) => {
     const hit = await cache.match(key);
     if (hit) return hit;
     try {
-      return await fetch(req);
+      const res = await fetch(req);
+      // A lazy file fetched for the first time is kept for offline use.
+      if (res.ok && LAZY.includes(key)) await cache.put(key, res.clone());
+      return res;
     } catch {
       return Response.error();
     }
