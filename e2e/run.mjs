@@ -574,7 +574,7 @@ async function main() {
       if (process.env.E2E_TRACE) console.log(`    QR decoded in ${Date.now() - tq} ms`);
       assert(decoded === s.token, `QR code decodes to ${decoded ? `${decoded.slice(0, 40)}…` : 'nothing'}, not the receipt token`);
       const info = await pg.locator('.qr-figure figcaption').innerText();
-      notes.push(`Receipt QR: ${info.split(' :')[0]}.`);
+      notes.push(`Receipt QR: ${info.split(/\s:/)[0]}.`);
       // the app's own scanner, without BarcodeDetector (the vendored decoder
       // a phone without one uses), reads the code as a camera would see it
       const scanned = await pg.evaluate(async () => {

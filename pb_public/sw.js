@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-f51e126bfaed';
+const VERSION = 'shell-4e3a59249c67';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -53,6 +53,8 @@ const SHELL = [
   '/manifest.webmanifest',
 ];
 const LAZY = [
+  '/vendor/jsqr/LICENSE.txt',
+  '/vendor/jsqr/jsQR.js',
   '/vendor/leaflet/LICENSE.txt',
   '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/leaflet.js',
