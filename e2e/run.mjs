@@ -736,6 +736,15 @@ async function main() {
       await plan.waitForLoadState();
       await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
       await plan.close();
+      // incident triage: the incident reported earlier waits to be verified
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-incidents');
+      const inc = pg.locator('li.incident').first();
+      await inc.waitFor();
+      await shot(pg, '24-incidents.png');
+      await inc.locator('button', { hasText: 'Marquer vérifié' }).click();
+      await pg.goto(`${base}/#/incidents?etat=verified`);
+      await pg.locator('li.incident').first().waitFor();
     }, { critical: false });
 
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {

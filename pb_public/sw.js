@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-4e3a59249c67';
+const VERSION = 'shell-1b245fe89ba5';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -42,6 +42,7 @@ const SHELL = [
   '/js/views/event.js',
   '/js/views/events.js',
   '/js/views/incident-form.js',
+  '/js/views/incidents.js',
   '/js/views/itinerary-form.js',
   '/js/views/login.js',
   '/js/views/outbox.js',

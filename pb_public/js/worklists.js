@@ -127,3 +127,12 @@ export function countdown(due, now) {
   const span = (m) => (m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${String(m % 60).padStart(2, '0')}` : ''}` : `${m} min`);
   return mins >= 0 ? `dans ${span(mins)}` : `en retard de ${span(-mins)}`;
 }
+
+/** Incidents of a stage, for a unit ('' for all), gravest then latest first. */
+export function triage(incidents, { stage, unit = '' }) {
+  return incidents
+    .filter((i) => (i.status || 'unverified') === stage && (!unit || i.unit === unit))
+    .sort((a, b) => (Number(b.severity) || 0) - (Number(a.severity) || 0)
+      || (parseDate(b.occurred_at)?.getTime() ?? 0) - (parseDate(a.occurred_at)?.getTime() ?? 0));
+}
+

@@ -52,6 +52,7 @@ export function render(main, params) {
       h('a', { class: 'btn btn-primary', href: '#/declarer' + (itin ? `?itineraire=${itin}` : '') }, 'Déclarer un événement'),
       h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : h('div', { class: 'actions' },
       me.role === 'ministry' || me.role === 'director' ? h('a', { class: 'btn', href: '#/situation', id: 'open-situation' }, 'Situation') : null,
+      h('a', { class: 'btn', href: '#/incidents', id: 'open-incidents' }, 'Incidents'),
       me.unit ? h('button', { type: 'button', class: 'btn', id: 'open-briefing', onclick: () => openBriefing(me.unit, filters.from || localDayKey(new Date(now))) }, 'Plan du jour') : null,
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste')));
 
