@@ -736,6 +736,11 @@ async function main() {
       await plan.waitForLoadState();
       await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
       await plan.close();
+      // the week's agenda
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-agenda');
+      assert(await pg.locator('.agenda-day').count() === 7, 'the agenda has not seven days');
+      await shot(pg, '25-agenda.png');
       // incident triage: the incident reported earlier waits to be verified
       await pg.goto(`${base}/#/`);
       await pg.click('#open-incidents');

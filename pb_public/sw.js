@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-1b245fe89ba5';
+const VERSION = 'shell-daf2b65bd02e';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -37,6 +37,7 @@ const SHELL = [
   '/js/ui.js',
   '/js/views/account.js',
   '/js/views/accounts.js',
+  '/js/views/agenda.js',
   '/js/views/common.js',
   '/js/views/event-form.js',
   '/js/views/event.js',

@@ -23,6 +23,7 @@ import * as passwordView from './views/password.js';
 import * as accountsView from './views/accounts.js';
 import * as situationView from './views/situation.js';
 import * as incidentsView from './views/incidents.js';
+import * as agendaView from './views/agenda.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
@@ -39,6 +40,7 @@ const ROUTES = [
   [/^\/comptes$/, accountsView, 'Comptes', 'managers'],
   [/^\/situation$/, situationView, 'Situation', 'situation'],
   [/^\/incidents$/, incidentsView, 'Incidents', 'triage'],
+  [/^\/agenda$/, agendaView, 'Agenda'],
 ];
 
 const main = document.getElementById('main');

@@ -136,3 +136,15 @@ export function triage(incidents, { stage, unit = '' }) {
       || (parseDate(b.occurred_at)?.getTime() ?? 0) - (parseDate(a.occurred_at)?.getTime() ?? 0));
 }
 
+
+/** The seven local days "YYYY-MM-DD", Monday first, of the week holding day. */
+export function weekDays(day) {
+  const d = new Date(`${day}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return weekDays(localDayKey(new Date()));
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return Array.from({ length: 7 }, (_, i) => {
+    const x = new Date(d);
+    x.setUTCDate(d.getUTCDate() + i);
+    return x.toISOString().slice(0, 10);
+  });
+}
