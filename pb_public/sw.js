@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-daf2b65bd02e';
+const VERSION = 'shell-e7fba2cc8ef9';
 const SHELL = [
   '/',
   '/css/app.css',
