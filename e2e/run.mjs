@@ -645,6 +645,25 @@ async function main() {
       const decoded = await decodeQR(pg);
       if (process.env.E2E_TRACE) console.log(`    QR decoded in ${Date.now() - tq} ms`);
       assert(decoded === s.token, `QR code decodes to ${decoded ? `${decoded.slice(0, 40)}…` : 'nothing'}, not the receipt token`);
+      const info = await pg.locator('.qr-figure figcaption').innerText();
+      notes.push(`Receipt QR: ${info.split(/\s:/)[0]}.`);
+      // the app's own scanner, without BarcodeDetector (the vendored decoder
+      // a phone without one uses), reads the code as a camera would see it
+      const scanned = await pg.evaluate(async () => {
+        const { qrDetector } = await import('/js/views/verify.js');
+        const detect = await qrDetector({ native: false });
+        const svg = document.querySelector('svg.qr');
+        const image = new Image();
+        image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = svg.viewBox.baseVal.width * 4;
+        const ctx = canvas.getContext('2d');
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+        return detect(canvas);
+      });
+      assert(scanned === s.token, `the fallback scanner read ${scanned ? `${scanned.slice(0, 40)}…` : 'nothing'}`);
       await pg.goto(`${base}/#/`);
       await shot(pg, '09-organisateur-evenements.png');
     });
@@ -775,6 +794,8 @@ async function main() {
       await pg.locator('.route-block').scrollIntoViewIfNeeded();
       await pg.evaluate(() => document.querySelector('.route-block').scrollIntoView({ block: 'start' }));
       await shot(pg, '16-parcours-carte.png');
+      await pg.evaluate(() => document.querySelector('.units-preview').scrollIntoView({ block: 'center' }));
+      await shot(pg, '26-parcours-unites.png');
       await pg.click('form.form button[type="submit"]');
       await pg.waitForURL(/#\/evenement\/[a-z0-9]{15}$/);
       s.caravanId = pg.url().split('/').pop();
@@ -803,7 +824,7 @@ async function main() {
       assert(s.caravanId, 'no caravan');
       const pg = org.page;
       await pg.goto(`${base}/#/`);
-      await pg.locator('.tabs a', { hasText: 'Carte' }).click();
+      await pg.locator('#open-map').click();
       await pg.waitForURL(/#\/carte/);
       const mk = pg.locator(`#map .mk[data-id="${s.caravanId}"]`);
       await mk.waitFor();
@@ -931,6 +952,49 @@ async function main() {
       if (!receipts.items.some((r) => r.revoked_at)) notes.push('The receipt of the cancelled event was not revoked by the server.');
     }, { critical: false });
 
+    await step('commander Cotonou: worklists and filters, offline from the replica', async () => {
+      const pg = cot.page;
+      await pg.goto(`${base}/#/?vue=tous`);
+      for (const q of ['a-prendre', 'escalades', 'conflits', 'tardifs', 'aujourdhui', 'demain']) {
+        assert(await pg.locator(`.tabs.queues a[data-queue="${q}"]`).count() === 1, `no "${q}" list`);
+      }
+      await cot.context.setOffline(true);
+      await pg.locator('summary', { hasText: 'Rechercher et filtrer' }).click();
+      await pg.fill('#f-q', s.title.split(' ').slice(-1)[0]);
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.event-card', { hasText: s.title }).waitFor();
+      assert(await pg.locator('.event-card').count() === 1, 'the search kept other events');
+      await shot(pg, '22-filtres.png');
+      await pg.fill('#f-q', 'introuvable-xyz');
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.empty', { hasText: 'Aucun événement ne correspond aux filtres.' }).waitFor();
+      await cot.context.setOffline(false);
+      // the unit's plan of the day, printed by the server
+      const [plan] = await Promise.all([cot.context.waitForEvent('page'), pg.click('#open-briefing')]);
+      await plan.waitForLoadState();
+      await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
+      await plan.close();
+      // the list as a file
+      await pg.goto(`${base}/#/?vue=tous`);
+      const [dl] = await Promise.all([pg.waitForEvent('download'), pg.click('#export-csv')]);
+      const csv = readFileSync(await dl.path(), 'utf8');
+      assert(csv.includes(s.title), 'the CSV export lacks the event');
+      // the week's agenda
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-agenda');
+      assert(await pg.locator('.agenda-day').count() === 7, 'the agenda has not seven days');
+      await shot(pg, '25-agenda.png');
+      // incident triage: the incident reported earlier waits to be verified
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-incidents');
+      const inc = pg.locator('li.incident').first();
+      await inc.waitFor();
+      await shot(pg, '24-incidents.png');
+      await inc.locator('button', { hasText: 'Marquer vérifié' }).click();
+      await pg.goto(`${base}/#/incidents?etat=verified`);
+      await pg.locator('li.incident').first().waitFor();
+    }, { critical: false });
+
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {
       const p = await phone('ministere');
       await signIn(p.page, base, USERS.ministry);
@@ -961,6 +1025,12 @@ async function main() {
       await pg.locator('form:has(#import-accounts) button[type=submit]').click();
       const err = pg.locator('.alert-error', { hasText: 'Ligne 1' });
       await err.waitFor();
+      // the situation room: the 12 départements and their total
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-situation');
+      await pg.locator('table.situation tr.total').waitFor();
+      assert(await pg.locator('table.situation tbody tr').count() === 13, 'situation: not 12 départements and a total');
+      await shot(pg, '23-situation.png');
       await p.context.close();
       return { login, password };
     }, { critical: false });

@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-a2ae92c0ef3e';
+const VERSION = 'shell-383480b7ac38';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -37,18 +37,22 @@ const SHELL = [
   '/js/ui.js',
   '/js/views/account.js',
   '/js/views/accounts.js',
+  '/js/views/agenda.js',
   '/js/views/common.js',
   '/js/views/event-form.js',
   '/js/views/event.js',
   '/js/views/events.js',
   '/js/views/incident-form.js',
+  '/js/views/incidents.js',
   '/js/views/itinerary-form.js',
   '/js/views/login.js',
   '/js/views/map.js',
   '/js/views/outbox.js',
   '/js/views/password.js',
   '/js/views/receipt.js',
+  '/js/views/situation.js',
   '/js/views/verify.js',
+  '/js/worklists.js',
   '/manifest.webmanifest',
 ];
 const LAZY = [
@@ -58,6 +62,8 @@ const LAZY = [
   '/js/map/map-view.js',
   '/js/map/route-editor.js',
   '/js/map/states.js',
+  '/vendor/jsqr/LICENSE.txt',
+  '/vendor/jsqr/jsQR.js',
   '/vendor/leaflet/LICENSE.txt',
   '/vendor/leaflet/leaflet.css',
   '/vendor/leaflet/leaflet.js',

@@ -6,7 +6,7 @@
 //   npm ci && node copy-vendor.mjs --check  → exit 1 when the committed copy differs
 //
 // Only what the app uses is copied: Leaflet's minified build, its stylesheet
-// and its licence. The source-map comment is dropped (the map file is not
+// and its licence; jsQR's build and licence. The source-map comment is dropped (the map file is not
 // shipped: every shipped file is cached on the phones) and nothing else is
 // changed. Leaflet's marker and layer-control images are not copied: the app
 // draws its markers itself and has no layer control.
@@ -21,6 +21,10 @@ const FILES = [
   { from: 'leaflet/dist/leaflet.js', to: 'leaflet/leaflet.js', strip: true },
   { from: 'leaflet/dist/leaflet.css', to: 'leaflet/leaflet.css' },
   { from: 'leaflet/LICENSE', to: 'leaflet/LICENSE.txt' },
+  // the QR decoder of phones without BarcodeDetector (a UMD script that
+  // defines window.jsQR), loaded by the receipt check on first use
+  { from: 'jsqr/dist/jsQR.js', to: 'jsqr/jsQR.js' },
+  { from: 'jsqr/LICENSE', to: 'jsqr/LICENSE.txt' },
 ];
 
 const check = process.argv.includes('--check');
