@@ -22,6 +22,9 @@ type Routes struct {
 	// devicePulls: when each device's status was last written by a pull
 	// (see pullStatusDue)
 	devicePulls sync.Map // deviceKey → time.Time
+
+	// durability: how far the log is replicated (nil: no replica)
+	durability Durability
 }
 
 // Bind binds the request hooks of app and, at serve time, its routes and
@@ -43,6 +46,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)
 		s.bindImportRoutes(se)
+		s.bindOpsRoutes(se)
 		return se.Next()
 	})
 	return s
