@@ -74,4 +74,3 @@ func recordDataDir(app core.App) func() bool {
 	})
 	return func() bool { return empty }
 }
-
