@@ -5,7 +5,7 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-af034f0c6dc5';
+const VERSION = 'shell-ad216a8aec6d';
 const SHELL = [
   '/',
   '/css/app.css',
