@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -668,4 +669,81 @@ func TestReplicaBackupRestoreRotatesEpoch(t *testing.T) {
 			t.Errorf("the replica keeps %s, which the restored server does not have", id)
 		}
 	}
+}
+
+// A warm standby (`restore --follow`) applies the replica as the writer
+// goes on; once the writer is gone, SIGUSR1 promotes it: it catches up,
+// checks the database, rotates the epoch and exits, ready to serve with
+// every durable change.
+func TestReplicaStandbyPromotion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	tmp := t.TempDir()
+	bin := coprosecBinary(t)
+	replica := "file://" + filepath.Join(tmp, "replica")
+	s := &crashServer{t: t, bin: bin, dir: filepath.Join(tmp, "pb_data"), args: []string{"--replica", replica}}
+	s.start()
+	t.Cleanup(s.kill)
+	p := &replicaPhone{name: "sb", email: "organisateur.br@demo.coprosec.bj"}
+	p.token, p.user = s.signIn(p.email)
+	p.applied, p.recordOf, p.replica = map[string]time.Time{}, map[string]string{}, map[string]map[string]any{}
+	world := loadDrillWorld(t, s, p.token)
+	p.commune = world.communes["BJ0800"]
+	pushDurable := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			p.outbox = append(p.outbox, world.event(p, i))
+		}
+		if err := p.push(s, 100); err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(30 * time.Second); len(p.kept) > 0; time.Sleep(100 * time.Millisecond) {
+			if err := p.pull(s); err != nil {
+				t.Fatal(err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("not durable")
+			}
+		}
+	}
+	pushDurable(0, 20)
+
+	standbyDir := filepath.Join(tmp, "standby")
+	var out strings.Builder
+	standby := exec.Command(bin, "restore", "--dir", standbyDir, "--replica", replica, "--follow")
+	standby.Stdout, standby.Stderr = &out, &out
+	if err := standby.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = standby.Process.Kill() })
+	pushDurable(20, 40)
+	// the writer dies; the standby is promoted
+	s.kill()
+	time.Sleep(1500 * time.Millisecond) // the standby has had time to follow
+	promoted := time.Now()
+	if err := standby.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- standby.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "new sync epoch") {
+			t.Fatalf("promotion: %v\n%s", err, out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the standby did not finish its promotion:\n%s", out.String())
+	}
+	promotion := time.Since(promoted)
+	s2 := &crashServer{t: t, bin: bin, dir: standbyDir, noDemo: true, args: []string{"--replica", "file://" + filepath.Join(tmp, "replica2")}}
+	start := time.Now()
+	s2.start()
+	t.Cleanup(s2.kill)
+	serving := time.Since(start)
+	token, _ := s2.signIn(p.email)
+	if n := len(s2.list("/api/collections/events/records?filter="+url.QueryEscape("id ~ 'sbevt'"), token)); n != 40 {
+		t.Fatalf("%d events on the promoted standby, want the 40 durable ones", n)
+	}
+	t.Logf("standby promoted in %v, serving %v later", promotion.Round(time.Millisecond), serving.Round(time.Millisecond))
 }

@@ -30,6 +30,14 @@ type RestoreOptions struct {
 	// (PocketBase opens, and so creates, a database before any command
 	// runs; the composition root looks first).
 	WasEmpty bool
+	// Follow keeps the restored database following the replica (a warm
+	// standby) until Promote is closed; then it catches up with the
+	// replica, stops, and the restore finishes as usual. A standby
+	// started again on its directory resumes where it was.
+	Follow  bool
+	Promote <-chan struct{}
+	// FollowInterval is how often a standby polls the replica.
+	FollowInterval time.Duration
 }
 
 // RestoreReport is what a restore did.
@@ -65,7 +73,8 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 	if app.IsBootstrapped() {
 		return rep, errors.New("restore: the app's database is open")
 	}
-	if !opt.WasEmpty && !opt.Force {
+	resume := opt.Follow && isStandby(app.DataDir())
+	if !opt.WasEmpty && !opt.Force && !resume {
 		return rep, fmt.Errorf("%s: %w", app.DataDir(), ErrDirNotEmpty)
 	}
 	client, err := NewClient(opt.URL)
@@ -78,9 +87,11 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 	if err := os.MkdirAll(app.DataDir(), 0o755); err != nil {
 		return rep, err
 	}
-	for _, name := range dbFiles {
-		if err := os.RemoveAll(filepath.Join(app.DataDir(), name)); err != nil {
-			return rep, err
+	if !resume {
+		for _, name := range append(dbFiles, filepath.Base(litestream.TXIDPath(rep.DB))) {
+			if err := os.RemoveAll(filepath.Join(app.DataDir(), name)); err != nil {
+				return rep, err
+			}
 		}
 	}
 	ropt := litestream.NewRestoreOptions()
@@ -88,11 +99,34 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 	ropt.Timestamp = opt.Timestamp
 	ropt.IntegrityCheck = litestream.IntegrityCheckFull
 	replica := litestream.NewReplicaWithClient(nil, client)
-	if err := replica.Restore(ctx, ropt); err != nil {
+	restoreCtx := ctx
+	if opt.Follow {
+		if !opt.Timestamp.IsZero() {
+			return rep, errors.New("a standby follows the newest state: --follow takes no --timestamp")
+		}
+		ropt.Follow = true
+		if opt.FollowInterval > 0 {
+			ropt.FollowInterval = opt.FollowInterval
+		}
+		var cancel context.CancelFunc
+		restoreCtx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go promoteWhenCaughtUp(restoreCtx, cancel, replica, rep.DB, opt.Promote, ropt.FollowInterval)
+	}
+	if err := replica.Restore(restoreCtx, ropt); err != nil {
 		if errors.Is(err, litestream.ErrTxNotAvailable) || errors.Is(err, litestream.ErrNoSnapshots) {
 			return rep, fmt.Errorf("replica %s holds no database to restore (at that time): %w", display, err)
 		}
 		return rep, fmt.Errorf("restore from %s: %w", display, err)
+	}
+	if opt.Follow {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		// promoted: the database is the replica's newest state, whole
+		if err := os.Remove(litestream.TXIDPath(rep.DB)); err != nil && !os.IsNotExist(err) {
+			return rep, err
+		}
 	}
 	if fi, err := os.Stat(rep.DB); err == nil {
 		rep.Bytes = fi.Size()
@@ -122,4 +156,53 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 func DirIsEmpty(dir string) bool {
 	entries, err := os.ReadDir(dir)
 	return err != nil && os.IsNotExist(err) || err == nil && len(entries) == 0
+}
+
+// isStandby reports whether dir holds a standby's database: data.db and
+// the TXID Litestream's follow mode has applied.
+func isStandby(dir string) bool {
+	db := filepath.Join(dir, DBName)
+	txid, err := litestream.ReadTXIDFile(db)
+	return err == nil && txid > 0
+}
+
+// promoteWhenCaughtUp stops a standby's follow once promote is closed and
+// the standby has applied everything the replica holds: follow applies
+// the replica's files on a timer, so stopping it once it has caught up
+// (the old writer gone, nothing new arrives) never stops it in the middle
+// of a file.
+func promoteWhenCaughtUp(ctx context.Context, stop context.CancelFunc, replica *litestream.Replica, db string, promote <-chan struct{}, interval time.Duration) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-promote:
+	}
+	if interval <= 0 {
+		interval = litestream.DefaultFollowInterval
+	}
+	caughtUp := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval / 2):
+		}
+		var newest uint64
+		for level := 0; level <= litestream.SnapshotLevel; level++ {
+			if info, err := replica.MaxLTXFileInfo(ctx, level); err == nil {
+				newest = max(newest, uint64(info.MaxTXID))
+			}
+		}
+		applied, err := litestream.ReadTXIDFile(db)
+		if err == nil && uint64(applied) >= newest && newest > 0 {
+			caughtUp++
+		} else {
+			caughtUp = 0
+		}
+		// twice in a row: no file arrived in between, follow is idle
+		if caughtUp >= 2 {
+			stop()
+			return
+		}
+	}
 }
