@@ -16,7 +16,7 @@ import (
 // The cost of replication (docs/BENCHMARKS.md "Replication"): push and
 // pull throughput of the real server without a replica, replicating to a
 // directory and to an S3-protocol server on 127.0.0.1, in one run, each
-// mode twice, alternating. Run with COPROSEC_BENCH=1.
+// mode three times, alternating. Run with COPROSEC_BENCH=1.
 func TestReplicaThroughput(t *testing.T) {
 	if os.Getenv("COPROSEC_BENCH") == "" {
 		t.Skip("set COPROSEC_BENCH=1 to measure")
@@ -38,7 +38,7 @@ func TestReplicaThroughput(t *testing.T) {
 	}
 	var results []result
 	modes := []string{"none", "file", "s3"}
-	for round := 0; round < 2; round++ {
+	for round := 0; round < 3; round++ {
 		for _, mode := range modes {
 			tmp := t.TempDir()
 			s := &crashServer{t: t, bin: bin, dir: filepath.Join(tmp, "pb_data"), args: []string{"--dev=false"}}
