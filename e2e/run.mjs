@@ -700,6 +700,30 @@ async function main() {
       if (!receipts.items.some((r) => r.revoked_at)) notes.push('The receipt of the cancelled event was not revoked by the server.');
     }, { critical: false });
 
+    await step('commander Cotonou: worklists and filters, offline from the replica', async () => {
+      const pg = cot.page;
+      await pg.goto(`${base}/#/?vue=tous`);
+      for (const q of ['a-prendre', 'escalades', 'conflits', 'tardifs', 'aujourdhui', 'demain']) {
+        assert(await pg.locator(`.tabs.queues a[data-queue="${q}"]`).count() === 1, `no "${q}" list`);
+      }
+      await cot.context.setOffline(true);
+      await pg.locator('summary', { hasText: 'Rechercher et filtrer' }).click();
+      await pg.fill('#f-q', s.title.split(' ').slice(-1)[0]);
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.event-card', { hasText: s.title }).waitFor();
+      assert(await pg.locator('.event-card').count() === 1, 'the search kept other events');
+      await shot(pg, '22-filtres.png');
+      await pg.fill('#f-q', 'introuvable-xyz');
+      await pg.locator('.filters button[type="submit"]').click();
+      await pg.locator('.empty', { hasText: 'Aucun événement ne correspond aux filtres.' }).waitFor();
+      await cot.context.setOffline(false);
+      // the unit's plan of the day, printed by the server
+      const [plan] = await Promise.all([cot.context.waitForEvent('page'), pg.click('#open-briefing')]);
+      await plan.waitForLoadState();
+      await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
+      await plan.close();
+    }, { critical: false });
+
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {
       const p = await phone('ministere');
       await signIn(p.page, base, USERS.ministry);
@@ -731,6 +755,12 @@ async function main() {
       await pg.locator('form:has(#import-accounts) button[type=submit]').click();
       const err = pg.locator('.alert-error', { hasText: 'Ligne 1' });
       await err.waitFor();
+      // the situation room: the 12 départements and their total
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-situation');
+      await pg.locator('table.situation tr.total').waitFor();
+      assert(await pg.locator('table.situation tbody tr').count() === 13, 'situation: not 12 départements and a total');
+      await shot(pg, '23-situation.png');
       await p.context.close();
       return { login, password };
     }, { critical: false });

@@ -44,6 +44,43 @@ export const checks = {
     eq([w.starts_at, w.ends_at], ['2026-03-15T09:00:00.000Z', '2026-03-15T11:00:00.000Z'], 'default window clamped into the campaign');
   },
 
+  async 'worklists: queues and filters over the replica'() {
+    const w = await import(js('worklists.js'));
+    const now = Date.parse('2026-03-10T08:00:00Z'); // 09:00 local, 10 March
+    const ev = (id, extra) => ({ id, title: `Meeting ${id}`, place: 'Place de l’Étoile', status: 'declared', party: 'pa', commune: 'cot',
+      starts_at: '2026-03-10 09:00:00.000Z', ends_at: '2026-03-10 11:00:00.000Z', ...extra });
+    const events = [
+      ev('a'), // today, pending for my unit, due later
+      ev('b', { starts_at: '2026-03-11 09:00:00.000Z', ends_at: '2026-03-11 11:00:00.000Z', late_notice: true, clash: true, party: 'pb' }),
+      ev('c', { status: 'cancelled', late_notice: true }),
+      ev('d', { starts_at: '2026-03-01 09:00:00.000Z', ends_at: '2026-03-01 11:00:00.000Z', title: 'Caravane de Zogbo', commune: 'cal' }),
+    ];
+    const asg = {
+      a: [{ unit: 'u1', role: 'lead', status: 'pending', due_at: '2026-03-10 20:00:00.000Z' }],
+      b: [{ unit: 'u1', role: 'lead', status: 'escalated', due_at: '2026-03-10 07:00:00.000Z' }],
+      c: [{ unit: 'u1', role: 'lead', status: 'pending', due_at: '2026-03-10 06:00:00.000Z' }],
+      d: [{ unit: 'u2', role: 'lead', status: 'acknowledged' }],
+    };
+    const ctx = { assignmentsOf: (id) => asg[id] || [], me: { unit: 'u1', role: 'commander' }, now };
+    const ids = (list) => list.map((e) => e.id);
+    eq(ids(w.queue('a-prendre', events, ctx)), ['b', 'a'], 'to acknowledge: open assignments of my unit, earliest due first, cancelled left out');
+    eq(ids(w.queue('escalades', events, ctx)), ['b'], 'escalated');
+    eq(ids(w.queue('conflits', events, ctx)), ['b'], 'clashes');
+    eq(ids(w.queue('tardifs', events, ctx)), ['b'], 'late notices, cancelled left out');
+    eq(ids(w.queue('aujourdhui', events, ctx)), ['a', 'c'], 'today (local)');
+    eq(ids(w.queue('demain', events, ctx)), ['b'], 'tomorrow');
+    eq(ids(w.queue('avenir', events, ctx)), ['a', 'b', 'c'], 'upcoming');
+    eq(ids(w.queue('a-prendre', events, { ...ctx, me: { role: 'ministry' } })), ['b', 'a'], 'the ministry follows the leads');
+    eq(ids(w.applyFilters(events, { q: 'zogbo caravane' }, ctx)), ['d'], 'search: words, any order, accents ignored');
+    eq(ids(w.applyFilters(events, { q: 'etoile' }, ctx)), ['a', 'b', 'c', 'd'], 'search in the place');
+    eq(ids(w.applyFilters(events, { from: '2026-03-11', to: '2026-03-11' }, ctx)), ['b'], 'date range, local days');
+    eq(ids(w.applyFilters(events, { party: 'pb' }, ctx)), ['b'], 'party');
+    eq(ids(w.applyFilters(events, { commune: 'cal', unit: 'u2' }, ctx)), ['d'], 'commune and unit');
+    eq(ids(w.applyFilters(events, { status: 'cancelled' }, ctx)), ['c'], 'status');
+    eq(w.countdown('2026-03-10 11:20:00.000Z', now), 'dans 3 h 20', 'countdown');
+    eq(w.countdown('2026-03-10 07:20:00.000Z', now), 'en retard de 40 min', 'late');
+  },
+
   async 'qr: encodes what jsQR decodes, up to a receipt-sized token'() {
     const { encode } = await import(js('qr.js'));
     for (const n of [1, 30, 300, 900, 1500]) {

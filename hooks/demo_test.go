@@ -31,6 +31,21 @@ func TestDemoSeedIsOptInAndOnce(t *testing.T) {
 	if counts["parties"] != 7 || counts["elections"] != 1 || directorates != 12 || commissariats != 77 || counts["users"] != int64(len(logins)) {
 		t.Fatalf("demo seed: %v, %d directorates, %d commissariats, %d logins", counts, directorates, commissariats, len(logins))
 	}
+	// French names (elision), and police in the north too
+	for _, name := range []string{"Commissariat central d'Abomey-Calavi", "Commissariat central de Ouidah", "Commissariat central de Kandi"} {
+		if _, err := e.app.FindFirstRecordByData("units", "name", name); err != nil {
+			t.Errorf("no unit %q: %v", name, err)
+		}
+	}
+	north := 0
+	for _, l := range logins {
+		if l.Attached == "BJ0103" || l.Attached == "BJ01" {
+			north++
+		}
+	}
+	if north < 2 {
+		t.Errorf("%d demo accounts in Alibori", north)
+	}
 	roles := map[string]bool{}
 	for _, l := range logins {
 		roles[l.Role] = true

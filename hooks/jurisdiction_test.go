@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -495,5 +496,28 @@ func TestDeletingAnEventKeepsOthersConsistent(t *testing.T) {
 	inc, _ := e.app.FindRecordById("incidents", res.JSON["id"].(string))
 	if inc == nil || inc.GetString("unit") != w.comCotonou.Id {
 		t.Fatalf("incident lost its unit: %v", inc)
+	}
+}
+
+// Clash searches read a bounded start range (events of at most a day) plus
+// the long events' own index: both kinds are still found.
+func TestClashFindsLongAndEarlyEvents(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	at := map[string]any{"location": map[string]any{"lat": 6.3703, "lon": 2.3912}}
+	// party B: a march of three days, and a door-to-door round of 22 h,
+	// both started well before A's meeting of 14 March 10:00–12:00
+	long := e.mustDeclare(w.orgB, e.meeting(w.partyB, map[string]any{"kind": "march", "location": at["location"],
+		"starts_at": local(2026, 3, 12, 8, 0), "ends_at": local(2026, 3, 15, 8, 0)}))
+	early := e.mustDeclare(w.orgB, e.meeting(w.partyB, map[string]any{"kind": "door_to_door", "location": at["location"],
+		"starts_at": local(2026, 3, 13, 13, 0), "ends_at": local(2026, 3, 14, 11, 0)}))
+	// and one that ended before A begins (beyond the buffer): no clash
+	before := e.mustDeclare(w.orgB, e.meeting(w.partyB, map[string]any{"kind": "door_to_door", "location": at["location"],
+		"starts_at": local(2026, 3, 13, 7, 0), "ends_at": local(2026, 3, 13, 20, 0)}))
+	a := e.mustDeclare(w.orgA, e.meeting(w.partyA, at))
+	ea, _ := e.app.FindRecordById("events", a)
+	got := ea.GetStringSlice("clash_with")
+	if !slices.Contains(got, long) || !slices.Contains(got, early) || slices.Contains(got, before) {
+		t.Fatalf("clash_with %v; want %s (3 days) and %s (22 h), not %s", got, long, early, before)
 	}
 }

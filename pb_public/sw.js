@@ -5,7 +5,7 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-ad216a8aec6d';
+const VERSION = 'shell-ee1319450cf7';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -40,7 +40,9 @@ const SHELL = [
   '/js/views/outbox.js',
   '/js/views/password.js',
   '/js/views/receipt.js',
+  '/js/views/situation.js',
   '/js/views/verify.js',
+  '/js/worklists.js',
   '/manifest.webmanifest',
 ];
 

@@ -31,6 +31,14 @@ func Rule(code, field, message string) *router.ApiError {
 	return err
 }
 
+// Coded is an error of any status with a stable code in data.code, like
+// Rule's: a 403 or a 404 of our own routes.
+func Coded(status int, code, message string) *router.ApiError {
+	err := router.NewApiError(status, message, nil)
+	err.Data = map[string]any{"code": code, "message": message}
+	return err
+}
+
 // TooManyRequests is a 429 with a stable code and the wait in seconds.
 // french, when not nil, names the catalog entry of its French message (a
 // variant of code, with its values); by default it is code's own.

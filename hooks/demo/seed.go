@@ -89,7 +89,7 @@ func Seed(app core.App, now time.Time) ([]Login, error) {
 				if err != nil {
 					return fmt.Errorf("commune %s: %w", c.Code, err)
 				}
-				u, err := upsert(tx, "units", "name", "Commissariat central de "+c.Name, map[string]any{
+				u, err := upsert(tx, "units", "name", "Commissariat central "+refdata.Of(c.Name), map[string]any{
 					"kind": "commissariat", "departement": dep.Id, "parent": ddpr.Id, "communes": []string{com.Id},
 				})
 				if err != nil {
@@ -134,6 +134,10 @@ func demoLogins() []Login {
 		{"commander", "commissaire.calavi@demo.coprosec.bj", "+22990000006", "Commissaire central d'Abomey-Calavi", "BJ0301"},
 		{"director", "ddpr.littoral@demo.coprosec.bj", "+22990000007", "DDPR Littoral", "BJ08"},
 		{"ministry", "dppae@demo.coprosec.bj", "+22990000008", "DPPAE, ministère de l'Intérieur", ""},
+		// the north, so that a northern unit's day can be tried too
+		{"commander", "commissaire.kandi@demo.coprosec.bj", "+22990000009", "Commissaire central de Kandi", "BJ0103"},
+		{"officer", "agent.kandi@demo.coprosec.bj", "+22990000010", "Agent, Commissariat central de Kandi", "BJ0103"},
+		{"director", "ddpr.alibori@demo.coprosec.bj", "+22990000011", "DDPR Alibori", "BJ01"},
 	}
 }
 

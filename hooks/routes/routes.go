@@ -25,6 +25,8 @@ type Routes struct {
 
 	// durability: how far the log is replicated (nil: no replica)
 	durability Durability
+	// simplified boundary layers (GET /api/geo/boundaries)
+	boundaries boundaryCache
 }
 
 // Bind binds the request hooks of app and, at serve time, its routes and
@@ -47,6 +49,8 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindSyncRoutes(se)
 		s.bindImportRoutes(se)
 		s.bindOpsRoutes(se)
+		s.bindGeoRoutes(se)
+		s.bindSituationRoutes(se)
 		return se.Next()
 	})
 	return s

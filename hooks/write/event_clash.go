@@ -45,12 +45,17 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 		return nil, cell, area, nil
 	}
 	from, to := jurisdiction.TimeWindow(ev, params.Buffer())
-	var keyExp []dbx.Expression
-	if len(cells) > 0 {
-		keyExp = append(keyExp, dbx.In("clash_cell", cells...))
+	// one bounded index range per key and rival party (meetingWindow)
+	rivals, err := rivalParties(tx, ev.Party)
+	if err != nil || len(rivals) == 0 {
+		return nil, cell, area, err
 	}
-	if len(areas) > 0 {
-		keyExp = append(keyExp, dbx.In("clash_area", areas...))
+	var keyExp []dbx.Expression
+	for _, c := range cells {
+		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_cell": c}, rivals, from, to))
+	}
+	for _, a := range areas {
+		keyExp = append(keyExp, meetingWindow(dbx.HashExp{"election": ev.Election, "clash_area": a}, rivals, from, to))
 	}
 	var rows []struct {
 		ID, Party, Status, Arrondissement, Location string
@@ -60,13 +65,10 @@ func findClashes(tx core.App, selfID string, ev jurisdiction.Event, place jurisd
 	}
 	err = tx.DB().Select("id", "party", "status", "arrondissement", "location", "starts_at", "ends_at", "declared_at").
 		From("events").
-		Where(dbx.HashExp{"election": ev.Election}).
-		AndWhere(dbx.Or(keyExp...)).
-		// a party's own events never clash with it (jurisdiction.Clashes):
-		// a party declaring hundreds of meetings in one city would
-		// otherwise read them all back on every declaration
-		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND id != {:self} AND party != {:party}",
-			dbx.Params{"to": dbTime(to), "from": dbTime(from), "self": selfID, "party": ev.Party})).
+		Where(dbx.Or(keyExp...)).
+		// a party's own events never clash with it (jurisdiction.Clashes)
+		AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}",
+			dbx.Params{"self": selfID, "party": ev.Party})).
 		All(&rows)
 	if err != nil {
 		return nil, "", "", err

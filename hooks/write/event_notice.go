@@ -1,6 +1,8 @@
 package write
 
 import (
+	"time"
+
 	"coprosec/internal/jurisdiction"
 
 	"github.com/pocketbase/dbx"
@@ -15,20 +17,28 @@ import (
 // the arrondissement and three-hour slots of the event written, so what a
 // party reads of its events never tells more than that.
 
-// noticeAreaExp selects the events a notice in arrondissement arr of
-// commune com compares with (jurisdiction.SameNoticeArea): those of the
-// arrondissement (every event whose arrondissement is known is indexed
-// under its clash_area), and those known only by the commune; without an
-// arrondissement, every event of the commune. Nil when neither is known.
-func noticeAreaExp(arr, com string) dbx.Expression {
+// noticeAreaExp selects the events of election that a notice in
+// arrondissement arr of commune com compares with
+// (jurisdiction.SameNoticeArea) and that start before to and end after
+// from: those of the arrondissement (every event whose arrondissement is
+// known is indexed under its clash_area), and those known only by the
+// commune; without an arrondissement, every event of the commune. Nil when
+// neither is known.
+//
+// Each branch of the OR names the election and a bounded start range
+// itself (meetingWindow), so that SQLite answers each from its index
+// ((election, clash_area, starts_at) or (election, commune, starts_at));
+// an OR of bare area terms beside them could use neither, and read every
+// event of the election at every declaration.
+func noticeAreaExp(election, arr, com string, rivals []any, from, to time.Time) dbx.Expression {
+	inArr := meetingWindow(dbx.HashExp{"election": election, "clash_area": jurisdiction.ArrondissementKey(arr)}, rivals, from, to)
 	switch {
 	case arr != "" && com != "":
-		return dbx.Or(dbx.HashExp{"clash_area": jurisdiction.ArrondissementKey(arr)},
-			dbx.HashExp{"commune": com, "arrondissement": ""})
+		return dbx.Or(inArr, meetingWindow(dbx.HashExp{"election": election, "commune": com, "arrondissement": ""}, rivals, from, to))
 	case arr != "":
-		return dbx.HashExp{"clash_area": jurisdiction.ArrondissementKey(arr)}
+		return inArr
 	case com != "":
-		return dbx.HashExp{"commune": com}
+		return meetingWindow(dbx.HashExp{"election": election, "commune": com}, rivals, from, to)
 	}
 	return nil
 }
@@ -36,17 +46,23 @@ func noticeAreaExp(arr, com string) dbx.Expression {
 // noticeFor is c's notice as the events stored in tx give it, leaving out
 // the event exclude (one being deleted).
 func noticeFor(tx core.App, c jurisdiction.ClashCandidate, election string, p jurisdiction.ClashParams, exclude string) (bool, error) {
-	area := noticeAreaExp(c.Arrondissement, c.Commune)
-	if area == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
+	if c.Party == "" || c.Status == jurisdiction.EventCancelled {
 		return false, nil
 	}
+	rivals, err := rivalParties(tx, c.Party)
+	if err != nil || len(rivals) == 0 {
+		return false, err
+	}
 	from, to := jurisdiction.NoticeWindow(c.StartsAt, c.EndsAt, p.Buffer())
+	area := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
+	if area == nil {
+		return false, nil
+	}
 	var found []string
-	err := tx.DB().Select("id").From("events").
-		Where(dbx.HashExp{"election": election}).
-		AndWhere(area).
-		AndWhere(dbx.NewExp("starts_at < {:to} AND ends_at > {:from} AND status != 'cancelled' AND party != {:party} AND id != {:self} AND id != {:exclude}",
-			dbx.Params{"to": dbTime(to), "from": dbTime(from), "party": c.Party, "self": c.ID, "exclude": exclude})).
+	err = tx.DB().Select("id").From("events").
+		Where(area).
+		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self} AND id != {:exclude}",
+			dbx.Params{"party": c.Party, "self": c.ID, "exclude": exclude})).
 		Limit(1).Column(&found)
 	return len(found) > 0, err
 }
@@ -70,21 +86,25 @@ func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCan
 	}
 	p := electionFromRecord(elRec).ClashParams()
 	var (
-		areas, windows []dbx.Expression
-		self, party    string
+		areas       []dbx.Expression
+		self, party string
 	)
 	for _, c := range []*jurisdiction.ClashCandidate{old, now} {
 		if c == nil || c.Party == "" || c.Status == jurisdiction.EventCancelled {
 			continue
 		}
-		a := noticeAreaExp(c.Arrondissement, c.Commune)
-		if a == nil {
-			continue
+		// the events that notice c are of the other parties (the party
+		// check in Go below covers a party that changed)
+		rivals, err := rivalParties(tx, c.Party)
+		if err != nil {
+			return err
 		}
 		from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
+		a := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
+		if a == nil || len(rivals) == 0 {
+			continue
+		}
 		areas = append(areas, a)
-		windows = append(windows, dbx.NewExp("starts_at < {:to} AND ends_at > {:from}",
-			dbx.Params{"to": dbTime(to), "from": dbTime(from)}))
 		self = c.ID
 		if party == "" {
 			party = c.Party
@@ -103,9 +123,7 @@ func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCan
 	}
 	err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
 		From("events").
-		Where(dbx.HashExp{"election": election}).
-		AndWhere(dbx.Or(areas...)).
-		AndWhere(dbx.Or(windows...)).
+		Where(dbx.Or(areas...)).
 		AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}", dbx.Params{"self": self, "party": party})).
 		All(&rows)
 	if err != nil {

@@ -202,7 +202,7 @@ func StoredBoundaries(app core.App, level string) ([]geo.Feature, error) {
 	sql := `SELECT b.level, b.code, b.geometry,
 		COALESCE(d.name, c.name, a.name, '') AS name,
 		COALESCE(cd.code, ac.code, '') AS parent,
-		COALESCE(d.code, cd.code, ad.code, '') AS depcode
+		COALESCE(d.code, cd.code, ad.code, '') AS dep_code
 	FROM boundaries b
 	LEFT JOIN departements d ON b.level = 'departement' AND d.code = b.code
 	LEFT JOIN communes c ON b.level = 'commune' AND c.code = b.code
@@ -251,3 +251,30 @@ func (g *Geography) ArrondissementByCode(code string) string { return g.arrByCod
 
 // CommuneByCode is the record id of the commune code ("" if unknown).
 func (g *Geography) CommuneByCode(code string) string { return g.comByCode[code] }
+
+// Stamp fingerprints the reference divisions and boundaries g was built
+// from: it changes with every import or edit of them.
+func (g *Geography) Stamp() string { return g.stamp }
+
+// DivisionLevel is the level of a division code ("departement", "commune"
+// or "arrondissement"), "" when no division has it.
+func (g *Geography) DivisionLevel(code string) string {
+	switch {
+	case g.depByCode[code] != "":
+		return "departement"
+	case g.comByCode[code] != "":
+		return "commune"
+	case g.arrByCode[code] != "":
+		return "arrondissement"
+	}
+	return ""
+}
+
+// DepartementByCode is the record id of the département code ("" if unknown).
+func (g *Geography) DepartementByCode(code string) string { return g.depByCode[code] }
+
+// Code is the code of the division of record id ("" if unknown).
+func (g *Geography) Code(id string) string { return g.codeByID[id] }
+
+// Name is the name of the division of record id ("" if unknown).
+func (g *Geography) Name(id string) string { return g.nameByID[id] }

@@ -3,6 +3,7 @@ package geo
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // EncodeGeometry writes m as a GeoJSON MultiPolygon geometry object
@@ -36,4 +37,46 @@ func DecodeGeometry(data []byte) (MultiPolygon, error) {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return m, nil
+}
+
+// AppendGeometryJSON appends m to b as a compact GeoJSON geometry: a
+// Polygon when m has one polygon, else a MultiPolygon; positions [lon,
+// lat] in the shortest decimal form that reads back the same number.
+func AppendGeometryJSON(b []byte, m MultiPolygon) []byte {
+	ring := func(b []byte, r Ring) []byte {
+		b = append(b, '[')
+		for k, p := range r {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = strconv.AppendFloat(b, p.Lon, 'f', -1, 64)
+			b = append(b, ',')
+			b = strconv.AppendFloat(b, p.Lat, 'f', -1, 64)
+			b = append(b, ']')
+		}
+		return append(b, ']')
+	}
+	poly := func(b []byte, p Polygon) []byte {
+		b = append(b, '[')
+		for j, r := range p {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = ring(b, r)
+		}
+		return append(b, ']')
+	}
+	if len(m) == 1 {
+		b = append(b, `{"type":"Polygon","coordinates":`...)
+		return append(poly(b, m[0]), '}')
+	}
+	b = append(b, `{"type":"MultiPolygon","coordinates":[`...)
+	for i, p := range m {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = poly(b, p)
+	}
+	return append(b, "]}"...)
 }

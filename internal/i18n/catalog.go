@@ -96,6 +96,16 @@ var french = map[string]string{
 	"internal_error":                  "Le serveur n’a pas pu appliquer cette modification pour l’instant ; elle sera renvoyée.",
 	"filter_not_allowed":              "Ce filtre n’est pas permis : utilisez les formes ?=, ?!= ou ?~ sur une relation multiple ou inverse.",
 	"sort_not_allowed":                "Ce tri n’est pas permis : triez par les champs de la liste ou par des données de référence.",
+	"invalid_level":                   "Niveau inconnu : indiquez departement, commune ou arrondissement.",
+	"invalid_simplify":                "Simplification invalide : simplify_m est un nombre entier de mètres, de 0 (aucune) à 10 000.",
+	"unknown_division":                "Code inconnu : indiquez le code d’un département, d’une commune ou d’un arrondissement.",
+	"invalid_within":                  "Zone invalide : within doit être une division du niveau demandé ou d’un niveau plus large.",
+	"invalid_format":                  "Format non pris en charge.",
+	"invalid_date":                    "Date invalide : écrivez-la AAAA-MM-JJ (heure locale) ; la fin ne peut pas précéder le début.",
+	"invalid_status":                  "Statut inconnu : declared, in_progress, completed ou cancelled.",
+	"unknown_party":                   "Parti inconnu : indiquez son sigle.",
+	"unknown_unit":                    "Unité inconnue.",
+	"unit_not_found":                  "Cette unité n’existe pas ou vous n’avez pas accès à son plan.",
 	"hidden_field":                    "Ce champ ne peut servir ni de filtre ni de tri (les conflits exacts sont lus dans les réponses, par la police seulement).",
 
 	// Import files (internal/onboard)

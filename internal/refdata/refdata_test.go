@@ -19,3 +19,14 @@ func TestSeedCounts(t *testing.T) {
 		t.Fatalf("got %d départements and %d communes, want 12 and 77", len(Departements), len(communes))
 	}
 }
+
+func TestOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"Cotonou": "de Cotonou", "Abomey-Calavi": "d'Abomey-Calavi", "Ifangni": "d'Ifangni", "Athiémè": "d'Athiémè",
+		"Ouidah": "de Ouidah", "Ouèssè": "de Ouèssè", "Ouinhi": "de Ouinhi", "Écoles": "d'Écoles", "Kandi": "de Kandi",
+	} {
+		if got := Of(name); got != want {
+			t.Errorf("Of(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import * as outboxView from './views/outbox.js';
 import * as accountView from './views/account.js';
 import * as passwordView from './views/password.js';
 import * as accountsView from './views/accounts.js';
+import * as situationView from './views/situation.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
@@ -35,6 +36,7 @@ const ROUTES = [
   [/^\/envois$/, outboxView, 'Envois'],
   [/^\/compte$/, accountView, 'Mon compte'],
   [/^\/comptes$/, accountsView, 'Comptes', 'managers'],
+  [/^\/situation$/, situationView, 'Situation', 'situation'],
 ];
 
 const main = document.getElementById('main');
@@ -67,7 +69,7 @@ function route({ keepScroll = false } = {}) {
   let match = null;
   for (const [re, view, title, who] of ROUTES) {
     const m = re.exec(path);
-    if (m && (!who || (who === 'party' && isParty(store.me())) || (who === 'managers' && accountsView.canSeeAccounts(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
+    if (m && (!who || (who === 'party' && isParty(store.me())) || (who === 'managers' && accountsView.canSeeAccounts(store.me())) || (who === 'situation' && situationView.canSeeSituation(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
   }
   if (!match) match = { view: eventsView, title: 'Événements', args: [] };
   const y = window.scrollY;

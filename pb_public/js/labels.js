@@ -168,3 +168,17 @@ export function errorMessage(code, fallback) {
 export function label(table, value) {
   return (value != null && table[value]) || value || '';
 }
+
+// Why a receipt was revoked (receipts.revoked_reason, set by the server).
+export const REVOCATION_REASONS = {
+  cancelled: 'événement annulé',
+  time_or_place_changed: 'date, heure ou lieu modifiés : un nouveau récépissé suivra la prise en compte',
+  reassigned: 'événement confié à une autre unité',
+  superseded: 'remplacé par un nouveau récépissé',
+  acknowledgement_withdrawn: 'prise en compte retirée par l’unité',
+};
+
+/** The French reason of a revocation code (the code itself when unknown). */
+export function revocationReason(code) {
+  return label(REVOCATION_REASONS, code);
+}

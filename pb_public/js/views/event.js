@@ -7,7 +7,7 @@ import * as outbox from '../outbox.js';
 import { isParty, isPolice } from '../session.js';
 import {
   EVENT_KINDS, EVENT_STATUS, SECURITY_NEEDS, ASSIGNMENT_ROLES, ASSIGNMENT_STATUS,
-  INCIDENT_KINDS, errorMessage,
+  INCIDENT_KINDS, errorMessage, revocationReason,
 } from '../labels.js';
 import { formatRange, formatFull, formatDateTime } from '../time.js';
 import { eventBadges, localNotices } from './common.js';
@@ -208,7 +208,8 @@ function receiptSection(ev, party) {
   section.append(
     h('p', null, h('strong', null, `N° ${r.number}`), ' ', r.revoked_at ? badge('Révoqué', 'danger') : badge('Valide', 'ok')),
     h('p', { class: 'card-line' }, `Délivré le ${formatFull(r.issued_at)}`),
-    r.revoked_at ? h('p', { class: 'alert alert-error' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${r.revoked_reason}` : ''}`) : null,
+    // (Element.append would write a null as the text "null")
+    r.revoked_at ? h('p', { class: 'alert alert-error' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${revocationReason(r.revoked_reason)}` : ''}`) : '',
     h('a', { class: party ? 'btn btn-primary' : 'btn', href: `#/recepisse/${ev.id}` }, party ? 'Afficher le récépissé (code QR)' : 'Voir le récépissé'));
   return section;
 }

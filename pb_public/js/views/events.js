@@ -2,10 +2,13 @@
 // unit's), grouped by local day, with their alert badges. Live: it redraws
 // when a pull brings changes, so new events appear without a reload.
 
-import { h, mount, badge, empty, select } from '../ui.js';
+import { h, mount, badge, empty, select, field, formValues, toast } from '../ui.js';
+import { getToken } from '../api.js';
 import * as store from '../store.js';
 import { isParty, isPolice } from '../session.js';
-import { EVENT_KINDS, ASSIGNMENT_STATUS } from '../labels.js';
+import { status } from '../state.js';
+import { EVENT_KINDS, EVENT_STATUS, ASSIGNMENT_STATUS } from '../labels.js';
+import { QUEUES, queue, applyFilters, filtersFrom, toActOn, countdown } from '../worklists.js';
 import { formatRange, formatDay, localDayKey, parseDate } from '../time.js';
 import { eventBadges, placeLine, localBadges } from './common.js';
 
@@ -17,19 +20,23 @@ let seenUser = null;
 export function render(main, params) {
   const me = store.me();
   const party = isParty(me);
-  const filter = params.get('vue') || 'avenir';
+  const police = !party;
+  const queues = QUEUES.filter((q) => q.who === 'all' || police);
+  const filter = queues.some((q) => q.id === params.get('vue')) ? params.get('vue') : 'avenir';
   const itin = params.get('itineraire') || '';
   const now = Date.now();
+  const ctx = { assignmentsOf: store.assignmentsOf, me, now };
+  const filters = filtersFrom(params);
 
   let events = store.eventsSorted();
   if (itin) events = events.filter((e) => e.itinerary === itin);
-  const upcoming = (e) => {
-    const end = parseDate(e.ends_at);
-    return !end || end.getTime() > now - 6 * 3600e3;
-  };
-  const shown = filter === 'tous' ? events : events.filter(upcoming);
+  const shown = applyFilters(queue(filter, events, ctx), filters, ctx);
+  const byDue = QUEUES.find((q) => q.id === filter).byDue;
 
   if (seenUser !== me.id) { seen = null; seenUser = me.id; }
+  // Until the first pull of this session, what arrives is the replica
+  // filling up, not news: nothing is marked new.
+  if (!status.lastPullAt) seen = null;
   const firstRender = seen === null;
   if (firstRender) seen = new Set(events.map((e) => e.id));
   const fresh = new Set(events.filter((e) => !seen.has(e.id)).map((e) => e.id));
@@ -43,11 +50,16 @@ export function render(main, params) {
     h('h2', null, title),
     party ? h('div', { class: 'actions' },
       h('a', { class: 'btn btn-primary', href: '#/declarer' + (itin ? `?itineraire=${itin}` : '') }, 'Déclarer un événement'),
-      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : null);
+      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : h('div', { class: 'actions' },
+      me.role === 'ministry' || me.role === 'director' ? h('a', { class: 'btn', href: '#/situation', id: 'open-situation' }, 'Situation') : null,
+      me.unit ? h('button', { type: 'button', class: 'btn', id: 'open-briefing', onclick: () => openBriefing(me.unit, filters.from || localDayKey(new Date(now))) }, 'Plan du jour') : null,
+      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste')));
 
-  const tabs = h('div', { class: 'tabs', role: 'group', 'aria-label': 'Période' },
-    h('a', { href: hrefWith(params, { vue: 'avenir' }), 'aria-current': filter !== 'tous' ? 'page' : null }, 'À venir'),
-    h('a', { href: hrefWith(params, { vue: 'tous' }), 'aria-current': filter === 'tous' ? 'page' : null }, 'Tous'));
+  const counts = police ? Object.fromEntries(queues.map((q) => [q.id, q.id === 'tous' || q.id === 'avenir' ? 0 : queue(q.id, events, ctx).length])) : {};
+  const tabs = h('div', { class: 'tabs queues', role: 'group', 'aria-label': 'Listes' },
+    queues.map((q) => h('a', { href: hrefWith(params, { vue: q.id === 'avenir' ? '' : q.id }), 'aria-current': filter === q.id ? 'page' : null, 'data-queue': q.id },
+      q.label, counts[q.id] ? h('span', { class: `count${q.id === 'escalades' || q.id === 'a-prendre' ? ' count-bad' : ''}` }, String(counts[q.id])) : null)));
+  const filterBox = filtersForm(params, filters, { party });
 
   let itinBlock = null;
   if (party) {
@@ -65,27 +77,58 @@ export function render(main, params) {
   }
 
   const list = h('div', { class: 'event-list' });
+  const filtered = Object.values(filters).some(Boolean);
   if (!shown.length) {
-    list.append(empty(party
-      ? 'Aucun événement à venir. Déclarez vos meetings, caravanes et marches au moins 72 h à l’avance.'
-      : 'Aucun événement à venir pour votre unité.'));
+    list.append(empty(filtered ? 'Aucun événement ne correspond aux filtres.'
+      : filter !== 'avenir' && filter !== 'tous' ? 'Rien dans cette liste.'
+        : party ? 'Aucun événement à venir. Déclarez vos meetings, caravanes et marches au moins 72 h à l’avance.'
+          : 'Aucun événement à venir pour votre unité.'));
   }
   let day = '';
   for (const ev of shown) {
     const key = localDayKey(ev.starts_at);
-    if (key !== day) {
+    if (!byDue && key !== day) {
       day = key;
       list.append(h('h3', { class: 'day' }, formatDay(ev.starts_at)));
     }
-    list.append(card(ev, { party, me, fresh: fresh.has(ev.id) && !firstRender }));
+    list.append(card(ev, { party, me, now, fresh: fresh.has(ev.id) && !firstRender }));
   }
 
-  mount(main, header, itinBlock, tabs, list);
+  mount(main, header, itinBlock, tabs, filterBox, list);
   return { live: true };
 }
 
-function card(ev, { party, me, fresh }) {
-  const lead = store.assignmentsOf(ev.id).find((a) => a.role === 'lead');
+// The filters of every list: dates, commune, party, unit, status, words.
+function filtersForm(params, f, { party }) {
+  const apply = (e) => {
+    e.preventDefault();
+    const v = formValues(e.target.closest('form'));
+    location.hash = hrefWith(params, { du: v.du, au: v.au, commune: v.commune, parti: v.parti, unite: v.unite, statut: v.statut, q: v.q });
+  };
+  const communes = store.list('communes').slice().sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+  const units = store.list('units').slice().sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+  const parties = store.list('parties').slice().sort((a, b) => (a.acronym || a.name).localeCompare(b.acronym || b.name, 'fr'));
+  const opt = (items, labelOf, all) => [{ value: '', label: all }, ...items.map((x) => ({ value: x.id, label: labelOf(x) }))];
+  const active = Object.values(f).filter(Boolean).length;
+  return h('details', { class: 'card filters', open: active > 0 || null },
+    h('summary', null, active ? `Filtres (${active})` : 'Rechercher et filtrer'),
+    h('form', { onsubmit: apply, role: 'search' },
+      field('Titre ou lieu', h('input', { id: 'f-q', name: 'q', type: 'search', value: f.q, autocomplete: 'off' })),
+      h('div', { class: 'field-row' },
+        field('Du', h('input', { id: 'f-du', name: 'du', type: 'date', value: f.from })),
+        field('Au', h('input', { id: 'f-au', name: 'au', type: 'date', value: f.to }))),
+      field('Commune', select('f-commune', opt(communes, (c) => c.name, 'Toutes'), f.commune, { name: 'commune' })),
+      party ? null : field('Parti', select('f-parti', opt(parties, (p) => p.acronym ? `${p.acronym} — ${p.name}` : p.name, 'Tous'), f.party, { name: 'parti' })),
+      party ? null : field('Unité', select('f-unite', opt(units, (u) => u.name, 'Toutes'), f.unit, { name: 'unite' })),
+      field('Statut', select('f-statut', [{ value: '', label: 'Tous' }, ...Object.entries(EVENT_STATUS).map(([value, label]) => ({ value, label }))], f.status, { name: 'statut' })),
+      h('div', { class: 'actions' },
+        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Appliquer'),
+        active ? h('a', { class: 'btn', href: hrefWith(params, { du: '', au: '', commune: '', parti: '', unite: '', statut: '', q: '' }) }, 'Effacer') : null)));
+}
+
+function card(ev, { party, me, now, fresh }) {
+  const assignments = store.assignmentsOf(ev.id);
+  const lead = assignments.find((a) => a.role === 'lead');
   const receipt = store.receiptOf(ev.id);
   let info = null;
   if (party) {
@@ -95,8 +138,13 @@ function card(ev, { party, me, fresh }) {
     } else if (ev._unsynced) {
       info = h('p', { class: 'card-line muted' }, 'Unité responsable désignée après l’envoi.');
     }
-  } else if (isPolice(me)) {
-    info = h('p', { class: 'card-line' }, store.nameOf('parties', ev.party));
+  } else if (isPolice(me) || me.role === 'ministry') {
+    // police see the party, and the lead's status when the lead is not
+    // their own unit (a director follows its commissariats)
+    const act = toActOn(ev, assignments, me);
+    info = [h('p', { class: 'card-line' }, store.nameOf('parties', ev.party)),
+      lead && lead.unit !== me.unit ? h('p', { class: 'card-line' }, `Responsable : ${store.nameOf('units', lead.unit)} — ${ASSIGNMENT_STATUS[lead.status] || lead.status}`) : null,
+      act && act.due_at ? h('p', { class: `card-line${parseDate(act.due_at).getTime() < now ? ' overdue' : ''}` }, `Prise en compte attendue ${countdown(act.due_at, now)}`) : null];
   }
   return h('a', { class: `card event-card${fresh ? ' fresh' : ''}${ev.status === 'cancelled' ? ' cancelled' : ''}`, href: `#/evenement/${ev.id}`, 'data-id': ev.id },
     h('div', { class: 'card-title' }, fresh ? badge('Nouveau', 'attn') : null, h('strong', null, ev.title || '(sans titre)')),
@@ -111,4 +159,20 @@ function hrefWith(params, patch) {
   for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
   const q = p.toString();
   return `#/${q ? `?${q}` : ''}`;
+}
+
+// The unit's plan of the day as the server prints it (GET /api/briefing):
+// fetched with the session's token, shown in a new tab to print.
+async function openBriefing(unit, date) {
+  const tab = window.open('', '_blank'); // opened now, in the click: popup blockers allow it
+  try {
+    const res = await fetch(`/api/briefing?unit=${encodeURIComponent(unit)}&date=${encodeURIComponent(date)}&format=html`,
+      { headers: { Authorization: getToken() }, cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
+    if (tab) tab.location = url; else location.href = url;
+  } catch {
+    if (tab) tab.close();
+    toast('Le plan du jour demande le réseau : imprimez la liste « Aujourd’hui » en attendant.', 'warn');
+  }
 }

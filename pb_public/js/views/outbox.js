@@ -41,7 +41,7 @@ function item(e) {
     h('p', { class: 'card-line' }, `Saisi ${formatDateTime(e.created_at)}${e.attempts ? ` · ${e.attempts} tentative(s)` : ''}${e.files && e.files.length ? ` · ${e.files.length} photo(s)` : ''}`));
   if (e.status !== 'pending') {
     const { message, details } = entryReason(e);
-    li.append(h('p', { class: 'alert alert-error' }, message), details.length ? h('ul', null, details.map((d) => h('li', null, d))) : null);
+    li.append(h('p', { class: 'alert alert-error' }, message), details.length ? h('ul', null, details.map((d) => h('li', null, d))) : '');
     const actions = h('div', { class: 'actions' });
     if (e.collection === 'events') actions.append(h('a', { class: 'btn btn-primary', href: e.op === 'create' || e.status === 'rejected' ? `#/modifier/${e.record_id}` : `#/evenement/${e.record_id}` }, 'Corriger'));
     if (e.status === 'conflict') actions.append(h('button', { class: 'btn', type: 'button', onclick: () => outbox.resubmit(e, null, { rebase: true }) }, 'Réappliquer'));

@@ -6,6 +6,7 @@ import { h, mount, badge, empty, toast } from '../ui.js';
 import * as store from '../store.js';
 import { toSVG } from '../qr.js';
 import { formatFull, formatRange } from '../time.js';
+import { revocationReason } from '../labels.js';
 
 export function render(main, params, [eventId]) {
   const ev = store.get('events', eventId);
@@ -39,7 +40,7 @@ export function render(main, params, [eventId]) {
   mount(main, back,
     h('h2', null, 'Récépissé de déclaration'),
     h('p', null, h('strong', { class: 'receipt-number' }, `N° ${r.number}`), ' ', r.revoked_at ? badge('Révoqué', 'danger') : badge('Valide', 'ok')),
-    r.revoked_at ? h('p', { class: 'alert alert-error', role: 'alert' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${r.revoked_reason}` : ''}. Ne le présentez plus.`) : null,
+    r.revoked_at ? h('p', { class: 'alert alert-error', role: 'alert' }, `Révoqué le ${formatFull(r.revoked_at)}${r.revoked_reason ? ` : ${revocationReason(r.revoked_reason)}` : ''}. Ne le présentez plus.`) : null,
     h('figure', { class: 'qr-wrap' },
       // Full screen on tap: easier to read for a checkpoint camera in the sun.
       h('button', { type: 'button', class: 'qr-button', 'aria-label': 'Agrandir le code QR', onclick: (e) => e.currentTarget.classList.toggle('qr-full') }, qr),

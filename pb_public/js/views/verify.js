@@ -7,7 +7,7 @@ import * as store from '../store.js';
 import { getMeta } from '../db.js';
 import { refreshKeys } from '../sync.js';
 import { verify, extractToken, digest } from '../receipt.js';
-import { errorMessage } from '../labels.js';
+import { errorMessage, revocationReason } from '../labels.js';
 import { api } from '../api.js';
 import { formatFull, formatRange, relative } from '../time.js';
 
@@ -99,7 +99,7 @@ async function resultCard(res) {
   add('Lieu', [c.plc, arr ? arr.name : c.arr, com ? com.name : c.com].filter(Boolean).join(', '));
   add('Quand', c.sta ? formatRange(c.sta, c.end) : '');
   add('Pris en compte le', c.ack ? formatFull(c.ack) : '');
-  if (res.revocation) add('Révoqué le', `${formatFull(res.revocation.revoked_at)}${res.revocation.revoked_reason ? ` : ${res.revocation.revoked_reason}` : ''}`);
+  if (res.revocation) add('Révoqué le', `${formatFull(res.revocation.revoked_at)}${res.revocation.revoked_reason ? ` : ${revocationReason(res.revocation.revoked_reason)}` : ''}`);
 
   // When this phone holds the declaration, say whether the receipt still
   // matches it (a changed declaration gets a new receipt).
