@@ -26,13 +26,22 @@ type ReplicaStatus struct {
 
 // SetDurability makes the sync answers' durable cursor follow d (set by
 // the composition root before serving).
-func (s *Routes) SetDurability(d Durability) { s.durability = d }
+func (s *Routes) SetDurability(d Durability) { s.durability.Store(durabilityBox{d}) }
+
+// durabilityBox lets an atomic.Value hold a nil Durability.
+type durabilityBox struct{ d Durability }
+
+// currentDurability is the replication in force (nil: none).
+func (s *Routes) currentDurability() Durability {
+	b, _ := s.durability.Load().(durabilityBox)
+	return b.d
+}
 
 // durability is what an answer at position p says of replication.
 func (s *Routes) durabilityAt(p synclog.Position) syncproto.Durability {
 	seq := p.Head
-	if s.durability != nil {
-		seq = min(s.durability.DurableSeq(p.Head), p.Head)
+	if d := s.currentDurability(); d != nil {
+		seq = min(d.DurableSeq(p.Head), p.Head)
 	}
 	return syncproto.Durability{Durable: p.Cursor(seq), DurableSeq: seq, Epoch: p.Epoch}
 }

@@ -46,8 +46,8 @@ func (s *Routes) opsStatus(app core.App) (OpsStatus, error) {
 		return st, err
 	}
 	st.Epoch = epoch
-	if s.durability != nil {
-		st.Replica = s.durability.Status()
+	if d := s.currentDurability(); d != nil {
+		st.Replica = d.Status()
 	}
 	// the database as it stands on disk: the file and its write-ahead log
 	for _, name := range []string{"data.db", "data.db-wal"} {

@@ -7,6 +7,7 @@ package routes
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"coprosec/hooks/clashview"
 	"coprosec/hooks/write"
@@ -23,8 +24,9 @@ type Routes struct {
 	// (see pullStatusDue)
 	devicePulls sync.Map // deviceKey → time.Time
 
-	// durability: how far the log is replicated (nil: no replica)
-	durability Durability
+	// durability: how far the log is replicated (a durabilityBox; its
+	// Durability nil without a replica)
+	durability atomic.Value
 	// simplified boundary layers (GET /api/geo/boundaries)
 	boundaries boundaryCache
 }
