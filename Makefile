@@ -7,7 +7,7 @@ HTTP     ?= 127.0.0.1:8090
 SHARED   ?= ../shared/data/benin
 FUZZTIME ?= 5s
 
-.PHONY: run build test test-go test-e2e node-deps fuzz-short bench vet clean
+.PHONY: run build test test-go test-e2e node-deps vendor fuzz-short bench vet clean
 
 ## run: build and serve on 127.0.0.1:8090 with the demo data (and the real boundaries when ../shared is present)
 run: build
@@ -27,6 +27,12 @@ node-deps:
 	cd interop && npm ci --no-audit --no-fund
 	cd sdk && npm ci --no-audit --no-fund
 	cd e2e && npm ci --no-audit --no-fund
+	cd web && npm ci --no-audit --no-fund
+
+## vendor: copy the pinned front-end libraries (web/package-lock.json) into pb_public/vendor/
+vendor:
+	cd web && npm ci --no-audit --no-fund && node copy-vendor.mjs
+	node e2e/shell-version.mjs --write
 
 ## test-e2e: the field app in Debian's Chromium (apt-get install -y chromium)
 test-e2e:

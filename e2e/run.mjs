@@ -578,6 +578,25 @@ async function main() {
       const decoded = await decodeQR(pg);
       if (process.env.E2E_TRACE) console.log(`    QR decoded in ${Date.now() - tq} ms`);
       assert(decoded === s.token, `QR code decodes to ${decoded ? `${decoded.slice(0, 40)}…` : 'nothing'}, not the receipt token`);
+      const info = await pg.locator('.qr-figure figcaption').innerText();
+      notes.push(`Receipt QR: ${info.split(/\s:/)[0]}.`);
+      // the app's own scanner, without BarcodeDetector (the vendored decoder
+      // a phone without one uses), reads the code as a camera would see it
+      const scanned = await pg.evaluate(async () => {
+        const { qrDetector } = await import('/js/views/verify.js');
+        const detect = await qrDetector({ native: false });
+        const svg = document.querySelector('svg.qr');
+        const image = new Image();
+        image.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(new XMLSerializer().serializeToString(svg))}`;
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = svg.viewBox.baseVal.width * 4;
+        const ctx = canvas.getContext('2d');
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+        return detect(canvas);
+      });
+      assert(scanned === s.token, `the fallback scanner read ${scanned ? `${scanned.slice(0, 40)}…` : 'nothing'}`);
       await pg.goto(`${base}/#/`);
       await shot(pg, '09-organisateur-evenements.png');
     });
@@ -722,6 +741,20 @@ async function main() {
       await plan.waitForLoadState();
       await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
       await plan.close();
+      // the week's agenda
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-agenda');
+      assert(await pg.locator('.agenda-day').count() === 7, 'the agenda has not seven days');
+      await shot(pg, '25-agenda.png');
+      // incident triage: the incident reported earlier waits to be verified
+      await pg.goto(`${base}/#/`);
+      await pg.click('#open-incidents');
+      const inc = pg.locator('li.incident').first();
+      await inc.waitFor();
+      await shot(pg, '24-incidents.png');
+      await inc.locator('button', { hasText: 'Marquer vérifié' }).click();
+      await pg.goto(`${base}/#/incidents?etat=verified`);
+      await pg.locator('li.incident').first().waitFor();
     }, { critical: false });
 
     const slip = await step('ministry: imports police accounts from a file and gets one slip per person', async () => {

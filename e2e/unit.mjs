@@ -81,6 +81,22 @@ export const checks = {
     eq(w.countdown('2026-03-10 07:20:00.000Z', now), 'en retard de 40 min', 'late');
   },
 
+  async 'incidents and agenda: triage by stage, weeks from Monday'() {
+    const { triage } = await import(js('worklists.js'));
+    const inc = [
+      { id: 'a', status: 'unverified', severity: 2, occurred_at: '2026-03-10 09:00:00.000Z', unit: 'u1' },
+      { id: 'b', status: 'unverified', severity: 4, occurred_at: '2026-03-09 09:00:00.000Z', unit: 'u2' },
+      { id: 'c', status: 'unverified', severity: 2, occurred_at: '2026-03-11 09:00:00.000Z', unit: 'u1' },
+      { id: 'd', status: 'closed', severity: 4, occurred_at: '2026-03-11 09:00:00.000Z', unit: 'u1' },
+    ];
+    eq(triage(inc, { stage: 'unverified' }).map((i) => i.id), ['b', 'c', 'a'], 'unverified, gravest then latest');
+    eq(triage(inc, { stage: 'unverified', unit: 'u1' }).map((i) => i.id), ['c', 'a'], 'by unit');
+    eq(triage(inc, { stage: 'closed' }).map((i) => i.id), ['d'], 'closed');
+    const { weekDays } = await import(js('worklists.js'));
+    eq(weekDays('2026-03-12'), ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15'], 'the week from its Monday');
+    eq(weekDays('2026-03-15')[0], '2026-03-09', 'a Sunday belongs to the week before');
+  },
+
   async 'qr: encodes what jsQR decodes, up to a receipt-sized token'() {
     const { encode } = await import(js('qr.js'));
     for (const n of [1, 30, 300, 900, 1500]) {

@@ -17,6 +17,7 @@ import (
 	"coprosec/hooks"
 	"coprosec/hooks/loadtest"
 	"coprosec/hooks/realtime"
+	"coprosec/hooks/routes"
 	"coprosec/hooks/write"
 
 	"github.com/pocketbase/pocketbase/core"
@@ -737,5 +738,49 @@ func TestRealtimeScopesFollowTheAccount(t *testing.T) {
 	rtSettle(e)
 	if n := len(commander.received(rtIs("events/*", "create", later))); n != 0 {
 		t.Error("a disabled account still receives events")
+	}
+}
+
+// Subscriptions are capped per connection and per account (a flood of
+// filtered subscriptions slows every other subscriber's delivery).
+func TestRealtimeSubscriptionCaps(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	srv := rtServer(e)
+	topics := func(n, from int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("events/*?options=%d", from+i)
+		}
+		return out
+	}
+	c := rtConnect(t, srv.URL, w.officerCotonou, "officer-1")
+	if st := c.subscribe(topics(routes.MaxSubscriptionsPerConnection+1, 0)...); st != http.StatusBadRequest {
+		t.Fatalf("%d subscriptions on one connection: %d", routes.MaxSubscriptionsPerConnection+1, st)
+	}
+	// the same topic twice counts once
+	if st := c.subscribe(append(topics(routes.MaxSubscriptionsPerConnection, 0), "events/*?options=0")...); st != http.StatusNoContent {
+		t.Fatalf("%d subscriptions: %d", routes.MaxSubscriptionsPerConnection, st)
+	}
+	n := routes.MaxSubscriptionsPerConnection
+	for i := 2; n+routes.MaxSubscriptionsPerConnection <= routes.MaxSubscriptionsPerAccount; i++ {
+		ci := rtConnect(t, srv.URL, w.officerCotonou, fmt.Sprintf("officer-%d", i))
+		if st := ci.subscribe(topics(routes.MaxSubscriptionsPerConnection, n)...); st != http.StatusNoContent {
+			t.Fatalf("connection %d within the account's cap: %d", i, st)
+		}
+		n += routes.MaxSubscriptionsPerConnection
+	}
+	over := rtConnect(t, srv.URL, w.officerCotonou, "officer-over")
+	if st := over.subscribe(topics(routes.MaxSubscriptionsPerConnection, n)...); st != http.StatusBadRequest {
+		t.Fatalf("over the account's cap: %d", st)
+	}
+	// replacing a connection's subscriptions is not counted twice
+	if st := c.subscribe(topics(routes.MaxSubscriptionsPerConnection, 0)...); st != http.StatusNoContent {
+		t.Fatalf("resubscribing the same connection: %d", st)
+	}
+	// another account is not limited by this one's
+	other := rtConnect(t, srv.URL, w.officerCalavi, "calavi")
+	if st := other.subscribe(topics(5, 0)...); st != http.StatusNoContent {
+		t.Fatalf("another account: %d", st)
 	}
 }

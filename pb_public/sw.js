@@ -5,7 +5,14 @@
 // VERSION is a hash of the shell files; e2e/shell-version.mjs checks it and
 // rewrites it (`node e2e/shell-version.mjs --write`). A new VERSION makes
 // browsers install the new shell and drop the old cache.
-const VERSION = 'shell-ee1319450cf7';
+//
+// SHELL is cached at install (the first load). LAZY (the map's modules and
+// the vendored Leaflet) is not: it would add about 60 KB to the first load of
+// every phone, most of which never open a map before signing in. Those files
+// are cached the first time they are fetched, and the app asks for all of
+// them ({type: 'warm'} message) once the first sync is done, so the map works
+// offline from then on.
+const VERSION = 'shell-74863a545b9c';
 const SHELL = [
   '/',
   '/css/app.css',
@@ -30,11 +37,13 @@ const SHELL = [
   '/js/ui.js',
   '/js/views/account.js',
   '/js/views/accounts.js',
+  '/js/views/agenda.js',
   '/js/views/common.js',
   '/js/views/event-form.js',
   '/js/views/event.js',
   '/js/views/events.js',
   '/js/views/incident-form.js',
+  '/js/views/incidents.js',
   '/js/views/itinerary-form.js',
   '/js/views/login.js',
   '/js/views/outbox.js',
@@ -44,6 +53,13 @@ const SHELL = [
   '/js/views/verify.js',
   '/js/worklists.js',
   '/manifest.webmanifest',
+];
+const LAZY = [
+  '/vendor/jsqr/LICENSE.txt',
+  '/vendor/jsqr/jsQR.js',
+  '/vendor/leaflet/LICENSE.txt',
+  '/vendor/leaflet/leaflet.css',
+  '/vendor/leaflet/leaflet.js',
 ];
 
 self.addEventListener('install', (event) => {
@@ -64,6 +80,21 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+async function warm() {
+  const cache = await caches.open(VERSION);
+  for (const url of LAZY) {
+    if (await cache.match(url)) continue;
+    try {
+      const res = await fetch(new Request(url, { cache: 'no-cache' }));
+      if (res.ok) await cache.put(url, res);
+    } catch { /* offline: the next warm-up finishes the job */ }
+  }
+}
+
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'warm') event.waitUntil(warm());
+});
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   if (req.method !== 'GET') return;
@@ -77,7 +108,10 @@ self.addEventListener('fetch', (event) => {
     const hit = await cache.match(key);
     if (hit) return hit;
     try {
-      return await fetch(req);
+      const res = await fetch(req);
+      // A lazy file fetched for the first time is kept for offline use.
+      if (res.ok && LAZY.includes(key)) await cache.put(key, res.clone());
+      return res;
     } catch {
       return Response.error();
     }

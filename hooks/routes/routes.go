@@ -38,6 +38,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 	s.bindSignInGuard()
 	s.bindRecordRequests()
 	s.bindRealtimeFilterGuard()
+	s.bindRealtimeCaps()
 	// an event's clash fields in every REST answer and in PocketBase's
 	// own realtime broadcast, as the account may see them (J10)
 	clashview.Bind(app)

@@ -95,6 +95,7 @@ var french = map[string]string{
 	"private_table":                   "Une vue ne peut pas lire les tables internes du serveur.",
 	"internal_error":                  "Le serveur n’a pas pu appliquer cette modification pour l’instant ; elle sera renvoyée.",
 	"filter_not_allowed":              "Ce filtre n’est pas permis : utilisez les formes ?=, ?!= ou ?~ sur une relation multiple ou inverse.",
+	"too_many_subscriptions":          "Trop d’abonnements en temps réel pour cette connexion ou ce compte.",
 	"sort_not_allowed":                "Ce tri n’est pas permis : triez par les champs de la liste ou par des données de référence.",
 	"invalid_level":                   "Niveau inconnu : indiquez departement, commune ou arrondissement.",
 	"invalid_simplify":                "Simplification invalide : simplify_m est un nombre entier de mètres, de 0 (aucune) à 10 000.",

@@ -22,6 +22,8 @@ import * as accountView from './views/account.js';
 import * as passwordView from './views/password.js';
 import * as accountsView from './views/accounts.js';
 import * as situationView from './views/situation.js';
+import * as incidentsView from './views/incidents.js';
+import * as agendaView from './views/agenda.js';
 
 const ROUTES = [
   [/^\/?$/, eventsView, 'Événements'],
@@ -37,6 +39,8 @@ const ROUTES = [
   [/^\/compte$/, accountView, 'Mon compte'],
   [/^\/comptes$/, accountsView, 'Comptes', 'managers'],
   [/^\/situation$/, situationView, 'Situation', 'situation'],
+  [/^\/incidents$/, incidentsView, 'Incidents', 'triage'],
+  [/^\/agenda$/, agendaView, 'Agenda'],
 ];
 
 const main = document.getElementById('main');
@@ -69,7 +73,7 @@ function route({ keepScroll = false } = {}) {
   let match = null;
   for (const [re, view, title, who] of ROUTES) {
     const m = re.exec(path);
-    if (m && (!who || (who === 'party' && isParty(store.me())) || (who === 'managers' && accountsView.canSeeAccounts(store.me())) || (who === 'situation' && situationView.canSeeSituation(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
+    if (m && (!who || (who === 'party' && isParty(store.me())) || (who === 'managers' && accountsView.canSeeAccounts(store.me())) || (who === 'situation' && situationView.canSeeSituation(store.me())) || (who === 'triage' && incidentsView.canTriage(store.me())))) { match = { view, title, args: m.slice(1) }; break; }
   }
   if (!match) match = { view: eventsView, title: 'Événements', args: [] };
   const y = window.scrollY;

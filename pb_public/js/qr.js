@@ -280,6 +280,9 @@ export function toSVG(text, { level = 'L', title = 'Code QR' } = {}) {
   svg.setAttribute('role', 'img');
   svg.setAttribute('shape-rendering', 'crispEdges');
   svg.setAttribute('class', 'qr');
+  // what a cheap camera must resolve: version 1 is 21×21 modules, +4 per version
+  svg.setAttribute('data-version', String((size - 17) / 4));
+  svg.setAttribute('data-modules', String(size));
   const t = document.createElementNS(ns, 'title');
   t.textContent = title;
   const bg = document.createElementNS(ns, 'rect');

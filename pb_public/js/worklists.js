@@ -127,3 +127,24 @@ export function countdown(due, now) {
   const span = (m) => (m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${String(m % 60).padStart(2, '0')}` : ''}` : `${m} min`);
   return mins >= 0 ? `dans ${span(mins)}` : `en retard de ${span(-mins)}`;
 }
+
+/** Incidents of a stage, for a unit ('' for all), gravest then latest first. */
+export function triage(incidents, { stage, unit = '' }) {
+  return incidents
+    .filter((i) => (i.status || 'unverified') === stage && (!unit || i.unit === unit))
+    .sort((a, b) => (Number(b.severity) || 0) - (Number(a.severity) || 0)
+      || (parseDate(b.occurred_at)?.getTime() ?? 0) - (parseDate(a.occurred_at)?.getTime() ?? 0));
+}
+
+
+/** The seven local days "YYYY-MM-DD", Monday first, of the week holding day. */
+export function weekDays(day) {
+  const d = new Date(`${day}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return weekDays(localDayKey(new Date()));
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return Array.from({ length: 7 }, (_, i) => {
+    const x = new Date(d);
+    x.setUTCDate(d.getUTCDate() + i);
+    return x.toISOString().slice(0, 10);
+  });
+}

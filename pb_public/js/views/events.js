@@ -50,8 +50,11 @@ export function render(main, params) {
     h('h2', null, title),
     party ? h('div', { class: 'actions' },
       h('a', { class: 'btn btn-primary', href: '#/declarer' + (itin ? `?itineraire=${itin}` : '') }, 'Déclarer un événement'),
-      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire')) : h('div', { class: 'actions' },
+      h('a', { class: 'btn', href: '#/itineraire/nouveau' }, 'Nouvel itinéraire'),
+      h('a', { class: 'btn', href: '#/agenda', id: 'open-agenda' }, 'Agenda')) : h('div', { class: 'actions' },
       me.role === 'ministry' || me.role === 'director' ? h('a', { class: 'btn', href: '#/situation', id: 'open-situation' }, 'Situation') : null,
+      h('a', { class: 'btn', href: '#/incidents', id: 'open-incidents' }, 'Incidents'),
+      h('a', { class: 'btn', href: '#/agenda', id: 'open-agenda' }, 'Agenda'),
       me.unit ? h('button', { type: 'button', class: 'btn', id: 'open-briefing', onclick: () => openBriefing(me.unit, filters.from || localDayKey(new Date(now))) }, 'Plan du jour') : null,
       h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste')));
 

@@ -20,6 +20,9 @@ export function render(main, params, [eventId]) {
   let qr;
   try {
     qr = toSVG(r.token, { level: 'L', title: `Code QR du récépissé ${r.number}` });
+    const n = qr.getAttribute('data-modules');
+    qr = h('figure', { class: 'qr-figure' }, qr,
+      h('figcaption', { class: 'hint' }, `Code QR version ${qr.getAttribute('data-version')}, ${n} × ${n} modules (${r.token.length} caractères) : affichez-le en grand, luminosité au maximum.`));
   } catch {
     qr = h('p', { class: 'alert alert-error' }, 'Jeton trop long pour un code QR : utilisez « Copier le jeton ».');
   }

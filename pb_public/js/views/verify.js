@@ -52,7 +52,7 @@ export function render(main) {
     result.focus();
   };
 
-  const scanBtn = 'BarcodeDetector' in window ? h('button', {
+  const scanBtn = navigator.mediaDevices && navigator.mediaDevices.getUserMedia ? h('button', {
     type: 'button', class: 'btn',
     onclick: async () => {
       if (stopScan) { stopScan(); return; }
@@ -70,7 +70,7 @@ export function render(main) {
     h('p', { class: 'muted' }, 'La vérification fonctionne sans réseau, avec les clés et les révocations synchronisées.'),
     keysInfo,
     video,
-    scanBtn ? h('div', { class: 'actions' }, scanBtn) : h('p', { class: 'hint' }, 'Lecture de QR non disponible sur ce téléphone : collez le jeton.'),
+    scanBtn ? h('div', { class: 'actions' }, scanBtn) : h('p', { class: 'hint' }, 'Pas de caméra accessible sur ce téléphone : collez le jeton.'),
     h('form', { class: 'form', onsubmit: (e) => { e.preventDefault(); check(input.value); } },
       field('Jeton du récépissé', input),
       h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Vérifier')),
@@ -125,7 +125,7 @@ async function resultCard(res) {
 }
 
 async function scan(video, onText) {
-  const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+  const detect = await qrDetector();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
   video.srcObject = stream;
   video.hidden = false;
@@ -134,8 +134,8 @@ async function scan(video, onText) {
   const loop = async () => {
     if (!running) return;
     try {
-      const codes = await detector.detect(video);
-      if (codes.length && codes[0].rawValue) { onText(codes[0].rawValue); return; }
+      const text = await detect(video);
+      if (text) { onText(text); return; }
     } catch { /* frame not ready */ }
     setTimeout(loop, 250); // a few tries per second is plenty and spares the battery
   };
@@ -148,4 +148,53 @@ async function scan(video, onText) {
     const btn = document.querySelector('.actions .btn');
     if (btn && btn.textContent === 'Arrêter la caméra') btn.textContent = 'Scanner le code QR';
   };
+}
+
+/**
+ * A function reading a QR code's text from a video frame: the browser's
+ * BarcodeDetector where it has one for QR codes, else jsQR (vendored,
+ * loaded on first use) over the frame drawn on a canvas. The source is a
+ * <video> (or any image a canvas can draw).
+ */
+export async function qrDetector({ native = true } = {}) {
+  if (native && 'BarcodeDetector' in window) {
+    const formats = await window.BarcodeDetector.getSupportedFormats().catch(() => []);
+    if (formats.includes('qr_code')) {
+      const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+      return async (video) => {
+        const codes = await detector.detect(video);
+        return codes.length ? codes[0].rawValue : '';
+      };
+    }
+  }
+  const jsQR = await loadJsQR();
+  const canvas = document.createElement('canvas');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  return async (video) => {
+    const w = video.videoWidth || video.naturalWidth || video.width;
+    const hgt = video.videoHeight || video.naturalHeight || video.height;
+    if (!w || !hgt) return '';
+    // a dense receipt code needs the camera's full resolution, up to 1280 px
+    const scale = Math.min(1, 1280 / Math.max(w, hgt));
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(hgt * scale);
+    ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const code = jsQR(img.data, img.width, img.height, { inversionAttempts: 'dontInvert' });
+    return code ? code.data : '';
+  };
+}
+
+let jsQRPromise = null;
+function loadJsQR() {
+  // jsQR ships as a UMD script, not a module: it defines window.jsQR
+  jsQRPromise = jsQRPromise || new Promise((resolve, reject) => {
+    if (window.jsQR) { resolve(window.jsQR); return; }
+    const el = document.createElement('script');
+    el.src = '/vendor/jsqr/jsQR.js';
+    el.onload = () => (window.jsQR ? resolve(window.jsQR) : reject(new Error('jsQR')));
+    el.onerror = () => { jsQRPromise = null; reject(new Error('jsQR')); };
+    document.head.append(el);
+  });
+  return jsQRPromise;
 }
