@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -746,4 +747,88 @@ func TestReplicaStandbyPromotion(t *testing.T) {
 		t.Fatalf("%d events on the promoted standby, want the 40 durable ones", n)
 	}
 	t.Logf("standby promoted in %v, serving %v later", promotion.Round(time.Millisecond), serving.Round(time.Millisecond))
+}
+
+// When the replica stops answering, the durable position stops, the ops
+// status shows the lag and the server logs a warning; once it answers
+// again the phone's kept mutations become durable.
+func TestReplicaLagWarning(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server binary")
+	}
+	backend := s3mem.New()
+	var mu sync.Mutex
+	down := false
+	faker := gofakes3.New(backend).Server()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		d := down
+		mu.Unlock()
+		if d {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		faker.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	if err := backend.CreateBucket("lag"); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s", "AWS_CA_BUNDLE=", "COPROSEC_REPLICA_LAG_WARNING=2s"}
+	tmp := t.TempDir()
+	s := &crashServer{t: t, bin: coprosecBinary(t), dir: filepath.Join(tmp, "pb_data"), env: env,
+		args: []string{"--replica", "s3://lag/db?endpoint=" + url.QueryEscape(ts.URL) + "&region=us-east-1"}}
+	s.start()
+	t.Cleanup(s.kill)
+	p := &replicaPhone{name: "lg", email: "organisateur.br@demo.coprosec.bj"}
+	p.token, p.user = s.signIn(p.email)
+	p.applied, p.recordOf, p.replica = map[string]time.Time{}, map[string]string{}, map[string]map[string]any{}
+	world := loadDrillWorld(t, s, p.token)
+	p.commune = world.communes["BJ0800"]
+	mtoken, _ := s.signIn("dppae@demo.coprosec.bj")
+	type status struct {
+		Replica *struct {
+			LagS float64 `json:"lag_s"`
+		} `json:"replica"`
+	}
+
+	mu.Lock()
+	down = true
+	mu.Unlock()
+	for i := 0; i < 5; i++ {
+		p.outbox = append(p.outbox, world.event(p, i))
+	}
+	if err := p.push(s, 5); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(s.log.String(), "replication lags"); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no warning while the replica is down")
+		}
+	}
+	var st status
+	if _, err := s.call("GET", "/api/ops/status", mtoken, nil, &st); err != nil || st.Replica == nil || st.Replica.LagS < 2 {
+		t.Fatalf("ops status while the replica is down: %+v %v", st.Replica, err)
+	}
+	if err := p.pull(s); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.kept) != 5 {
+		t.Fatalf("%d kept while the replica is down, want the 5 applied", len(p.kept))
+	}
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	for deadline := time.Now().Add(30 * time.Second); len(p.kept) > 0; time.Sleep(200 * time.Millisecond) {
+		if err := p.pull(s); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d kept after the replica came back", len(p.kept))
+		}
+	}
+	if _, err := s.call("GET", "/api/ops/status", mtoken, nil, &st); err != nil || st.Replica == nil || st.Replica.LagS != 0 {
+		t.Fatalf("ops status after the replica came back: %+v %v", st.Replica, err)
+	}
 }

@@ -2,6 +2,8 @@ package hooks
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -22,7 +24,15 @@ func bindReplication(app core.App, r *routes.Routes, cfg *Config) {
 			return e.Next()
 		}
 		var err error
-		rep, err = replication.New(e.App, replication.Config{URL: cfg.Replica, Interval: cfg.ReplicaInterval})
+		rc := replication.Config{URL: cfg.Replica, Interval: cfg.ReplicaInterval}
+		if v := os.Getenv(replication.EnvLagWarning); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%s=%q: a positive duration (30s, 2m)", replication.EnvLagWarning, v)
+			}
+			rc.LagWarning = d
+		}
+		rep, err = replication.New(e.App, rc)
 		if err != nil {
 			return err
 		}

@@ -35,6 +35,9 @@ import (
 // EnvReplica names the replica when --replica is not given.
 const EnvReplica = "COPROSEC_REPLICA"
 
+// EnvLagWarning overrides Config.LagWarning (a Go duration: 30s, 2m).
+const EnvLagWarning = "COPROSEC_REPLICA_LAG_WARNING"
+
 // Defaults of Config.
 const (
 	DefaultInterval   = time.Second
@@ -136,6 +139,7 @@ func (r *Replicator) Start(ctx context.Context) error {
 	loopCtx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
 	go r.loop(loopCtx)
+	go r.watch(loopCtx)
 	r.logger.Info("replicating the database", "db", DBName)
 	return nil
 }
@@ -192,7 +196,11 @@ func (r *Replicator) advance(ctx context.Context) {
 	}
 	r.mu.Unlock()
 	if err == nil {
-		err = r.db.Replica.Sync(ctx)
+		// an unreachable replica retries inside each call: bounded, so that
+		// marks keep being taken and the lag keeps being measured
+		uctx, cancel := context.WithTimeout(ctx, uploadTimeout)
+		err = r.db.Replica.Sync(uctx)
+		cancel()
 	}
 	replicated := r.db.Replica.Pos().TXID
 
@@ -212,14 +220,39 @@ func (r *Replicator) advance(ctx context.Context) {
 	if len(r.pending) == 0 && err == nil {
 		r.lastAt = time.Now()
 	}
-	if lag := r.lagLocked(time.Now()); lag > r.cfg.LagWarning && time.Since(r.lastWarning) >= r.cfg.LagWarning {
-		r.lastWarning = time.Now()
-		args := []any{"lag_s", int(lag.Seconds()), "durable_seq", r.durable}
-		if r.lastErr != nil {
-			args = append(args, "error", r.lastErr.Error())
+}
+
+// uploadTimeout bounds one upload round to the replica.
+const uploadTimeout = 10 * time.Second
+
+// watch logs a warning, at most once per LagWarning, while the oldest
+// change not known to be replicated is older than LagWarning (whether the
+// uploads fail or hang).
+func (r *Replicator) watch(ctx context.Context) {
+	t := time.NewTicker(min(time.Second, r.cfg.LagWarning/2))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-		r.logger.Warn("replication lags: changes older than the warning threshold are not on the replica yet", args...)
-		slog.Warn("replication lags", append([]any{"replica", r.display}, args...)...)
+		r.mu.Lock()
+		lag := r.lagLocked(time.Now())
+		warn := lag > r.cfg.LagWarning && time.Since(r.lastWarning) >= r.cfg.LagWarning
+		var args []any
+		if warn {
+			r.lastWarning = time.Now()
+			args = []any{"lag_s", int(lag.Seconds()), "durable_seq", r.durable, "pending_marks", len(r.pending)}
+			if r.lastErr != nil {
+				args = append(args, "error", r.lastErr.Error())
+			}
+		}
+		r.mu.Unlock()
+		if warn {
+			r.logger.Warn("replication lags: changes older than the warning threshold are not on the replica yet", args...)
+			slog.Warn("replication lags", append([]any{"replica", r.display}, args...)...)
+		}
 	}
 }
 
