@@ -741,6 +741,11 @@ async function main() {
       await plan.waitForLoadState();
       await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
       await plan.close();
+      // the list as a file
+      await pg.goto(`${base}/#/?vue=tous`);
+      const [dl] = await Promise.all([pg.waitForEvent('download'), pg.click('#export-csv')]);
+      const csv = readFileSync(await dl.path(), 'utf8');
+      assert(csv.includes(s.title), 'the CSV export lacks the event');
       // the week's agenda
       await pg.goto(`${base}/#/`);
       await pg.click('#open-agenda');

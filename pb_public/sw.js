@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-74863a545b9c';
+const VERSION = 'shell-4216980fc408';
 const SHELL = [
   '/',
   '/css/app.css',

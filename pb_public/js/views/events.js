@@ -56,7 +56,9 @@ export function render(main, params) {
       h('a', { class: 'btn', href: '#/incidents', id: 'open-incidents' }, 'Incidents'),
       h('a', { class: 'btn', href: '#/agenda', id: 'open-agenda' }, 'Agenda'),
       me.unit ? h('button', { type: 'button', class: 'btn', id: 'open-briefing', onclick: () => openBriefing(me.unit, filters.from || localDayKey(new Date(now))) }, 'Plan du jour') : null,
-      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste')));
+      h('button', { type: 'button', class: 'btn', onclick: () => window.print() }, 'Imprimer la liste'),
+      h('button', { type: 'button', class: 'btn', id: 'export-csv', onclick: () => exportEvents(filters, 'csv') }, 'Exporter (CSV)'),
+      h('button', { type: 'button', class: 'btn', onclick: () => exportEvents(filters, 'geojson') }, 'Exporter (GeoJSON)')));
 
   const counts = police ? Object.fromEntries(queues.map((q) => [q.id, q.id === 'tous' || q.id === 'avenir' ? 0 : queue(q.id, events, ctx).length])) : {};
   const tabs = h('div', { class: 'tabs queues', role: 'group', 'aria-label': 'Listes' },
@@ -177,5 +179,28 @@ async function openBriefing(unit, date) {
   } catch {
     if (tab) tab.close();
     toast('Le plan du jour demande le réseau : imprimez la liste « Aujourd’hui » en attendant.', 'warn');
+  }
+}
+
+// What the account may see, with the list's filters, as a file
+// (GET /api/export/events): CSV for a spreadsheet, GeoJSON for a GIS.
+async function exportEvents(f, format) {
+  const q = new URLSearchParams({ format });
+  for (const [k, v] of Object.entries({ from: f.from, to: f.to, commune: f.commune, party: f.party, unit: f.unit, status: f.status })) {
+    if (v) q.set(k, v);
+  }
+  try {
+    const res = await fetch(`/api/export/events?${q}`, { headers: { Authorization: getToken() }, cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const url = URL.createObjectURL(await res.blob());
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `evenements-${localDayKey(new Date())}.${format === 'csv' ? 'csv' : 'geojson'}`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch {
+    toast('L’export demande le réseau : réessayez en ligne.', 'warn');
   }
 }
