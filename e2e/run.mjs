@@ -595,6 +595,11 @@ async function main() {
       await org.context.setOffline(false);
       s.onlineAt = Date.now();
       await until(async () => (await idbAll(pg, 'outbox')).length === 0, { timeout: 30000, message: 'the outbox to drain' });
+      // no replica: durable is the head, so nothing stays kept for a resend
+      await until(async () => {
+        const kept = (await idbAll(pg, 'meta')).find((r) => String(r.key).startsWith('kept:'));
+        return kept && Array.isArray(kept.value) && kept.value.length === 0;
+      }, { message: 'the applied declaration to be dropped once durable' });
       const ev = await until(async () => (await idbAll(pg, 'events')).find((e) => e.id === s.eventId && e.lead_unit), { message: 'the event with its lead unit in the replica' });
       assert(!ev.late_notice, 'declared 5 days ahead but flagged late_notice');
       assert(ev.itinerary === s.itineraryId, 'the event lost its itinerary');
@@ -1000,6 +1005,7 @@ async function main() {
       await signIn(p.page, base, USERS.ministry);
       const pg = p.page;
       await pg.goto(`${base}/#/compte`);
+      await pg.locator('#ops-replica', { hasText: 'Aucune réplique configurée' }).waitFor();
       await pg.click('#manage-accounts');
       await pg.locator('main h2', { hasText: 'Comptes' }).waitFor();
       await pg.locator('ul.accounts li').first().waitFor();

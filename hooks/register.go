@@ -14,10 +14,12 @@
 package hooks
 
 import (
+	"os"
 	"time"
 
 	"coprosec/hooks/cli"
 	"coprosec/hooks/realtime"
+	"coprosec/hooks/replication"
 	"coprosec/hooks/routes"
 	"coprosec/hooks/write"
 
@@ -38,6 +40,14 @@ type Config struct {
 	// Now is the clock of every rule (notice, deadlines, cron); tests
 	// inject a fixed one. Defaults to time.Now.
 	Now func() time.Time
+	// Replica, when set, is where serve replicates the database
+	// continuously (file:///DIR or s3://BUCKET/PATH?endpoint=…); the
+	// --replica flag, or COPROSEC_REPLICA, overrides it. restore reads
+	// from it.
+	Replica string
+	// ReplicaInterval is how often the durable position advances
+	// (replication.DefaultInterval).
+	ReplicaInterval time.Duration
 }
 
 // Parts are the bound parts of one app, for Go code and tests that drive
@@ -60,18 +70,25 @@ func MustRegister(app core.App, rootCmd *cobra.Command, cfg Config) *Parts {
 		flags := rootCmd.PersistentFlags()
 		flags.BoolVar(&c.Demo, "demo", c.Demo, "serve: seed (once) the demo election, parties, units and accounts")
 		flags.StringVar(&c.PublicDir, "publicDir", c.PublicDir, "serve: the directory of the field app served at /")
+		if env := os.Getenv(replication.EnvReplica); env != "" && c.Replica == "" {
+			c.Replica = env
+		}
+		flags.StringVar(&c.Replica, "replica", c.Replica, "serve: replicate the database continuously to file:///DIR or s3://BUCKET/PATH?endpoint=URL[&region=R]\n(credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; default $"+replication.EnvReplica+"); restore: the replica to read")
 	}
 
 	w := write.Bind(app, write.Config{Now: c.Now})
 	r := routes.Bind(app, w)
 	h := realtime.Bind(app, w.Feed())
 	bindServe(app, w, c)
+	bindReplication(app, r, c)
+	dirWasEmpty := recordDataDir(app)
 
 	if rootCmd != nil {
 		// Schema changes are numbered Go migrations; the dashboard must
 		// not write migration files of its own.
 		migratecmd.MustRegister(app, rootCmd, migratecmd.Config{Automigrate: false})
-		cli.Register(rootCmd, cli.Config{App: app, Write: w, Bind: bindThrowAway})
+		cli.Register(rootCmd, cli.Config{App: app, Write: w, Bind: bindThrowAway,
+			Replica: func() string { return c.Replica }, DirWasEmpty: dirWasEmpty})
 	}
 	return &Parts{Write: w, Routes: r, Realtime: h}
 }

@@ -25,6 +25,11 @@ type crashServer struct {
 	base string
 	cmd  *exec.Cmd
 	log  bytes.Buffer
+	// args and env are added to serve's (a replica, its credentials)
+	args []string
+	env  []string
+	// noDemo serves without --demo (a restored database)
+	noDemo bool
 }
 
 func freeAddr(t *testing.T) string {
@@ -41,8 +46,14 @@ func (s *crashServer) start() {
 	s.t.Helper()
 	addr := freeAddr(s.t)
 	s.base = "http://" + addr
-	s.cmd = exec.Command(s.bin, "serve", "--dir", s.dir, "--http", addr, "--demo")
+	args := []string{"serve", "--dir", s.dir, "--http", addr}
+	if !s.noDemo {
+		args = append(args, "--demo")
+	}
+	s.cmd = exec.Command(s.bin, append(args, s.args...)...)
 	s.cmd.Dir = filepath.Dir(s.dir)
+	s.cmd.Env = append(os.Environ(), s.env...)
+	s.log.Reset()
 	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

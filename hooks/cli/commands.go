@@ -20,12 +20,18 @@ type Config struct {
 	Write *write.Engine
 	// Bind binds the whole server to a throw-away app (loadtest).
 	Bind loadtest.Binder
+	// Replica is the --replica flag's value (restore reads from it).
+	Replica func() string
+	// DirWasEmpty: the data directory held nothing before PocketBase
+	// opened it (restore refuses a non-empty one without --force).
+	DirWasEmpty func() bool
 }
 
 // Register adds Coprosec's commands to root.
 func Register(root *cobra.Command, cfg Config) {
 	root.AddCommand(geoCommand(cfg.App, cfg.Write), receiptCommands(cfg.App, cfg.Write), loadtest.Command(cfg.Bind))
 	root.AddCommand(onboardCommands(cfg.App, cfg.Write)...)
+	root.AddCommand(restoreCommand(cfg.App, cfg))
 }
 
 func geoCommand(app core.App, eng *write.Engine) *cobra.Command {

@@ -48,6 +48,9 @@ func (s *Routes) bindRecordWriteTransaction(se *core.ServeEvent) {
 			orig := e.App
 			defer func() { e.App = orig }()
 			return orig.RunInTransaction(func(tx core.App) error {
+				if err := write.LockWriter(tx); err != nil {
+					return err
+				}
 				e.App = tx
 				return refineNotFound(e, e.Next())
 			})

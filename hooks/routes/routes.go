@@ -7,6 +7,7 @@ package routes
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"coprosec/hooks/clashview"
 	"coprosec/hooks/write"
@@ -23,6 +24,9 @@ type Routes struct {
 	// (see pullStatusDue)
 	devicePulls sync.Map // deviceKey → time.Time
 
+	// durability: how far the log is replicated (a durabilityBox; its
+	// Durability nil without a replica)
+	durability atomic.Value
 	// simplified boundary layers (GET /api/geo/boundaries)
 	boundaries boundaryCache
 }
@@ -47,6 +51,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindReceiptRoutes(se)
 		s.bindSyncRoutes(se)
 		s.bindImportRoutes(se)
+		s.bindOpsRoutes(se)
 		s.bindGeoRoutes(se)
 		s.bindSituationRoutes(se)
 		return se.Next()

@@ -53,6 +53,7 @@ func (s *Routes) handlePull(e *core.RequestEvent) error {
 	if !resp.More || s.pullStatusDue(e.Auth.Id, device) {
 		s.recordDevice(e.App, e.Auth, device, deviceUpdate{pulled: true, cursorSeq: resp.Seq, lag: resp.Lag})
 	}
+	resp.Durability = s.durabilityAt(resp.Position)
 	return writeJSON(e, resp.PullResponse)
 }
 

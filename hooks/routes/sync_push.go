@@ -2,6 +2,7 @@ package routes
 
 import (
 	"coprosec/hooks/apierr"
+	"coprosec/hooks/synclog"
 	"coprosec/internal/syncproto"
 	"errors"
 
@@ -21,6 +22,19 @@ func (s *Routes) handlePush(e *core.RequestEvent) error {
 	resp, err := s.write.Push(e.App, e.Auth, req)
 	if err != nil {
 		return e.InternalServerError("", err)
+	}
+	// read after every result was committed: each applied change of
+	// the push has a seq at most this head
+	if pos, err := synclog.CurrentPosition(e.App, e.Auth); err != nil {
+		// the results must reach the device all the same: with no epoch
+		// and the highest position, it keeps them and sends them again
+		// at its next exchange, which answers them from their stored
+		// results with a position it can compare
+		e.App.Logger().Error("sync push: reading the log position", "error", err)
+		resp.WrittenSeq = syncproto.MaxSafeSeq
+	} else {
+		resp.WrittenSeq = pos.Head
+		resp.Durability = s.durabilityAt(pos)
 	}
 	upd := deviceUpdate{pushed: true}
 	for _, r := range resp.Results {

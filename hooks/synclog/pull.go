@@ -54,6 +54,8 @@ func PruneTombstones(app core.App, before time.Time) (int64, error) {
 type Page struct {
 	syncproto.PullResponse
 	Seq, Lag int64
+	// Position is the log as this page read it (for the durable cursor).
+	Position Position
 }
 
 // Pull reads one page of the changes visible to auth after cursor. The
@@ -147,7 +149,8 @@ func Pull(app core.App, auth *core.Record, cursor string, limit int) (Page, erro
 		// Floor: this chain of pages began before the current pruning
 		// bound only if it reached it (see syncproto.NeedsReset)
 		Cursor: syncproto.EncodeCursor(syncproto.Cursor{Seq: next, Epoch: meta.Epoch, Fingerprint: fingerprint, Floor: meta.Oldest}),
-	}, Seq: next, Lag: meta.MaxSeq - next}
+	}, Seq: next, Lag: meta.MaxSeq - next,
+		Position: Position{Epoch: meta.Epoch, Head: meta.MaxSeq, Fingerprint: fingerprint, Floor: meta.Oldest}}
 	return out, nil
 }
 

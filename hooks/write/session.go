@@ -99,7 +99,24 @@ func (s *Engine) inSession(app core.App, fn func(tx core.App, ws *writeSession) 
 	if app.IsTransactional() {
 		return run(app)
 	}
-	return app.RunInTransaction(run)
+	return app.RunInTransaction(func(tx core.App) error {
+		if err := LockWriter(tx); err != nil {
+			return err
+		}
+		return run(tx)
+	})
+}
+
+// LockWriter takes SQLite's write lock at the start of a transaction, as
+// BEGIN IMMEDIATE would: a transaction that reads first takes its snapshot
+// then, and if another connection commits before it writes (Litestream's
+// replication commits a row of its own after each checkpoint) its first
+// write fails at once with SQLITE_BUSY_SNAPSHOT instead of waiting. A
+// statement that writes nothing still begins the write, and waits for the
+// lock with the busy timeout.
+func LockWriter(tx core.App) error {
+	_, err := tx.DB().NewQuery("UPDATE _sync_meta SET value = value WHERE 0").Execute()
+	return err
 }
 
 // flush writes the buffered side rows.

@@ -54,6 +54,21 @@ type PullResponse struct {
 	Cursor  string   `json:"cursor"`
 	More    bool     `json:"more"`
 	Reset   bool     `json:"reset"`
+	Durability
+}
+
+// Durability is what every pull and push answer says of replication
+// (DESIGN §5): Durable is a cursor at the newest change known to be
+// replicated, DurableSeq its position in the log and Epoch the log's
+// epoch. A client keeps each mutation the server applied until an answer
+// of the same epoch has DurableSeq at or above the WrittenSeq of the push
+// that applied it, and sends it again once the epoch changed (a restore).
+// A server without a replica answers its head: its own disk is all the
+// durability there is.
+type Durability struct {
+	Durable    string `json:"durable"`
+	DurableSeq int64  `json:"durable_seq"`
+	Epoch      string `json:"epoch"`
 }
 
 // MarshalJSON writes "changes": [] rather than null for an empty page, so

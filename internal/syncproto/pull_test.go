@@ -198,14 +198,15 @@ func TestPullResponseJSON(t *testing.T) {
 		resp PullResponse
 		want string
 	}{
-		{"empty", PullResponse{Cursor: "c"}, `{"changes":[],"cursor":"c","more":false,"reset":false}`},
+		{"empty", PullResponse{Cursor: "c"}, `{"changes":[],"cursor":"c","more":false,"reset":false,"durable":"","durable_seq":0,"epoch":""}`},
 		{"put and remove", PullResponse{
 			Changes: []Change{
 				{Seq: 1, Collection: "events", ID: "a", Op: OpPut, Record: map[string]any{"n": 0}},
 				{Seq: 2, Collection: "events", ID: "b", Op: OpRemove},
 			},
 			Cursor: "c", More: true, Reset: true,
-		}, `{"changes":[{"seq":1,"collection":"events","id":"a","op":"put","record":{"n":0}},{"seq":2,"collection":"events","id":"b","op":"remove"}],"cursor":"c","more":true,"reset":true}`},
+			Durability: Durability{Durable: "d", DurableSeq: 2, Epoch: "e"},
+		}, `{"changes":[{"seq":1,"collection":"events","id":"a","op":"put","record":{"n":0}},{"seq":2,"collection":"events","id":"b","op":"remove"}],"cursor":"c","more":true,"reset":true,"durable":"d","durable_seq":2,"epoch":"e"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,18 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 type PushResponse struct {
 	Results []Result `json:"results"`
 	Cursor  string   `json:"cursor"`
+	// WrittenSeq bounds the log positions of every change this push's
+	// applied results stand for (the head once they were committed; a
+	// result answered again was committed earlier): a client keeps an
+	// applied mutation until DurableSeq reaches it.
+	WrittenSeq int64 `json:"written_seq"`
+	Durability
 }
+
+// MaxSafeSeq is the largest seq a JavaScript client reads exactly
+// (2^53-1), answered as WrittenSeq when the server could not read its
+// head: no durable position covers it.
+const MaxSafeSeq = 1<<53 - 1
 
 // MarshalJSON writes "results": [] rather than null.
 func (p PushResponse) MarshalJSON() ([]byte, error) {

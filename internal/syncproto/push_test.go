@@ -198,7 +198,9 @@ func TestPushJSON(t *testing.T) {
 			`{"id":"m1","status":"rejected","error":{"code":"forbidden","message":"no"}}`},
 		{"conflict", Result{ID: "m1", Status: StatusConflict, Record: map[string]any{}, Error: &Error{Code: "conflict", Message: "m", Fields: map[string]any{"title": "x"}}},
 			`{"id":"m1","status":"conflict","record":{},"error":{"code":"conflict","message":"m","fields":{"title":"x"}}}`},
-		{"empty response", PushResponse{Cursor: "c"}, `{"results":[],"cursor":"c"}`},
+		{"empty response", PushResponse{Cursor: "c"}, `{"results":[],"cursor":"c","written_seq":0,"durable":"","durable_seq":0,"epoch":""}`},
+		{"durable response", PushResponse{Cursor: "c", WrittenSeq: 7, Durability: Durability{Durable: "d", DurableSeq: 5, Epoch: "e"}},
+			`{"results":[],"cursor":"c","written_seq":7,"durable":"d","durable_seq":5,"epoch":"e"}`},
 		{"mutation base 0 kept", Mutation{ID: "m", Op: OpDelete, BaseVersion: &bv}, `{"id":"m","collection":"","op":"delete","record_id":"","base_version":0}`},
 		{"mutation no base", Mutation{ID: "m", Op: OpDelete}, `{"id":"m","collection":"","op":"delete","record_id":""}`},
 	}

@@ -3,6 +3,14 @@
 // network allows. Nothing is ever dropped silently: an entry leaves the outbox
 // only when the server applied it or the user chose to abandon it.
 //
+// Durability (DESIGN §5 `durable`): a mutation the server applied through
+// push is kept (meta `kept:<user>`, out of sight) until an answer of the
+// same epoch says the server's replica holds it (durable_seq at or above
+// the push's written_seq). An answer of another epoch means the server was
+// restored: what was kept goes again, with the same mutation ids, before
+// the outbox — a restored server that still has a mutation answers its
+// stored result; one that lost it applies it again.
+//
 // Transports:
 //  - "push": POST /api/sync/push, for itineraries and events (and incidents
 //    without photos). Consecutive push entries travel in one request.
@@ -145,6 +153,8 @@ async function runOnce() {
   // `online` event flushes again. navigator.onLine may claim a link that
   // does not work, so "true" still means "try".
   if (!navigator.onLine) return false;
+  // kept mutations a restored server may lack are older than the outbox's
+  if (!(await resendKept())) { scheduleRetry(); return false; }
   const user = session.user.id;
   const entries = (await transaction(['outbox'], 'readonly', (s) => request(s.outbox.index('user').getAll(user))))
     .filter((e) => e.status === 'pending').sort((a, b) => a.seq - b.seq);
@@ -218,12 +228,104 @@ async function sendPush(batch) {
   }
   batch.forEach((e) => inFlight.delete(e.id));
   const byId = new Map((res.results || []).map((r) => [r.id, r]));
+  const applied = batch.filter((e) => { const r = byId.get(e.id); return r && r.status === 'applied'; });
+  if (applied.length) await keep(applied.map(toMutation), res);
   for (const e of batch) {
     const r = byId.get(e.id);
     if (!r) continue; // not answered: stays pending, sent again next time
     await settle(e, r);
   }
+  await durable(res);
   return 'ok';
+}
+
+// --- durability ------------------------------------------------------------
+
+const keptKey = (user) => `kept:${user}`;
+let keptChain = Promise.resolve();
+
+/** Runs fn over the kept list of the signed-in user, one change at a time. */
+function withKept(fn) {
+  const user = session.user && session.user.id;
+  if (!user) return Promise.resolve();
+  const run = keptChain.then(async () => {
+    const list = (await getMeta(keptKey(user))) || [];
+    const out = await fn(list);
+    if (out) await setMeta(keptKey(user), out);
+  });
+  keptChain = run.catch(() => {});
+  return run;
+}
+
+/** Mutations the server applied but has not said are replicated. */
+export async function keptCount() {
+  const user = session.user && session.user.id;
+  return user ? ((await getMeta(keptKey(user))) || []).length : 0;
+}
+
+async function keep(mutations, res) {
+  // no epoch (the server could not read its log): kept with none, so the
+  // next answer's epoch differs and they go again
+  await withKept((list) => list.concat(mutations.map((m) => ({ m, epoch: res.epoch || '', written_seq: res.written_seq || 0 }))));
+}
+
+/**
+ * Reads an answer's durability: drops what the replica holds, and marks for
+ * sending again what was kept from another epoch (a restored server).
+ */
+export async function durable(res) {
+  if (!res || !res.epoch) return;
+  let again = false;
+  await withKept((list) => {
+    const out = [];
+    for (const k of list) {
+      if (k.epoch !== res.epoch) { k.again = true; again = true; out.push(k); } else if (k.again || k.written_seq > res.durable_seq) out.push(k);
+    }
+    return out;
+  });
+  if (again) flushSoon();
+}
+
+/** Sends again, before the outbox, what a restored server may lack. */
+async function resendKept() {
+  const user = session.user.id;
+  const todo = ((await getMeta(keptKey(user))) || []).filter((k) => k.again);
+  for (let i = 0; i < todo.length; i += PUSH_BATCH) {
+    const batch = todo.slice(i, i + PUSH_BATCH);
+    let res;
+    try {
+      res = await api('/api/sync/push', { method: 'POST', body: { device: await device(), mutations: batch.map((k) => k.m) } });
+    } catch (err) {
+      setStatus({ lastError: err.code || 'offline' });
+      return false;
+    }
+    if (!session.user || session.user.id !== user) return false;
+    const byId = new Map((res.results || []).map((r) => [r.id, r]));
+    const refused = [];
+    await withKept((list) => list.filter((k) => {
+      const r = byId.get(k.m.id);
+      if (!k.again || !r) return true;
+      if (r.status === 'applied') { k.again = false; k.epoch = res.epoch || ''; k.written_seq = res.written_seq || 0; return true; }
+      if (r.status === 'rejected' && r.error && r.error.code === 'internal_error') return true; // transient
+      refused.push({ k, r });
+      return false;
+    }));
+    // refused by the restored server (a conflict, a rule): shown in the outbox to correct
+    if (refused.length) {
+      await transaction(['outbox'], 'readwrite', (s) => {
+        for (const { k, r } of refused) {
+          s.outbox.add({
+            id: k.m.id, user, collection: k.m.collection, op: k.m.op, record_id: k.m.record_id, base_version: k.m.base_version,
+            data: k.m.data || {}, files: null, transport: 'push', label: 'Renvoyé après une restauration du serveur',
+            status: r.status === 'conflict' ? 'conflict' : 'rejected', error: r.error || { code: r.status, message: '' },
+            server_record: r.record || null, attempts: 1, created_at: new Date().toISOString(),
+          });
+        }
+      });
+    }
+    await durable(res);
+  }
+  return true;
 }
 
 /** Records a server answer: applied → out of the outbox, else kept with the reason. */

@@ -48,6 +48,8 @@ async function pullAll() {
       // (its changes begin at seq 0), so we drop the replica — never the
       // outbox — and apply them in the same transaction.
       await applyPage({ reset: !!res.reset, changes, cursor: res.cursor || '', cursorKey: key });
+      // what the server's replica holds now, and whether it was restored
+      await outbox.durable(res);
       if (res.reset) changed.add('*');
       for (const c of changes) changed.add(c.collection);
       const me = changes.find((c) => c.collection === 'users' && c.id === user && c.record);
