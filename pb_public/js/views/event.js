@@ -147,6 +147,7 @@ function assignmentsSection(ev, me) {
     const card = h('div', { class: 'card assignment', 'data-unit': a.unit },
       h('div', { class: 'card-title' }, h('strong', null, store.nameOf('units', a.unit) || 'Unité'), ' ', badge(ASSIGNMENT_ROLES[a.role] || a.role, 'info')),
       h('div', { class: 'badges' }, badge(ASSIGNMENT_STATUS[a.status] || a.status, kind), ...(a._local || []).filter((l) => l.status === 'pending').map(() => badge('En attente d’envoi', 'muted'))),
+      unitPhone(a.unit),
       a.due_at && a.status !== 'acknowledged' ? h('p', { class: 'card-line' }, `Réponse attendue avant : ${formatDateTime(a.due_at)}`) : null,
       a.acknowledged_at ? h('p', { class: 'card-line' }, `Pris en compte le ${formatDateTime(a.acknowledged_at)}`) : null,
       a.officers ? h('p', { class: 'card-line' }, `Effectif prévu : ${a.officers}`) : null,
@@ -257,4 +258,12 @@ function incidentPhotos(i) {
     }
   })();
   return box;
+}
+
+// A unit's phone as a link that dials it (the units are reference data,
+// on every phone).
+function unitPhone(unitId) {
+  const u = store.get('units', unitId);
+  const tel = u && u.phone ? u.phone.replace(/[^\d+]/g, '') : '';
+  return tel ? h('p', { class: 'card-line' }, 'Téléphone : ', h('a', { href: `tel:${tel}` }, u.phone)) : null;
 }
