@@ -1,6 +1,7 @@
 package write
 
 import (
+	"fmt"
 	"time"
 
 	"coprosec/internal/jurisdiction"
@@ -67,6 +68,71 @@ func noticeFor(tx core.App, c jurisdiction.ClashCandidate, election string, p ju
 	return len(found) > 0, err
 }
 
+// noticeRow is a rival event as the notice searches read it.
+type noticeRow struct {
+	ID, Party, Status, Arrondissement, Commune string
+	StartsAt                                   types.DateTime `db:"starts_at"`
+	EndsAt                                     types.DateTime `db:"ends_at"`
+	Notice                                     bool           `db:"clash_notice"`
+}
+
+func (r noticeRow) candidate() jurisdiction.ClashCandidate {
+	return jurisdiction.ClashCandidate{ID: r.ID, Party: r.Party, Status: r.Status, Arrondissement: r.Arrondissement,
+		Commune: r.Commune, StartsAt: r.StartsAt.Time(), EndsAt: r.EndsAt.Time()}
+}
+
+// noticeRead is the rival events read around one placement of an event.
+type noticeRead struct {
+	key  string
+	rows []noticeRow
+}
+
+func noticeKey(election string, c jurisdiction.ClashCandidate) string {
+	return fmt.Sprint(election, "|", c.ID, "|", c.Party, "|", c.Status, "|", c.Arrondissement, "|", c.Commune, "|",
+		c.StartsAt.UnixNano(), "|", c.EndsAt.UnixNano())
+}
+
+// ownNotice is the notice of c, the event being saved, from the rival
+// events in its notice search window; the rows are kept in the session
+// for noticeChanges of the same save, which needs the same ones (the
+// events whose notice c turns on), so that a declaration reads them once.
+func ownNotice(tx core.App, c jurisdiction.ClashCandidate, election string, p jurisdiction.ClashParams) (bool, error) {
+	ws := sessionOf(tx)
+	if ws != nil {
+		ws.lastNotice = nil
+	}
+	if c.Party == "" || c.Status == jurisdiction.EventCancelled {
+		return false, nil
+	}
+	rivals, err := rivalParties(tx, c.Party)
+	if err != nil || len(rivals) == 0 {
+		return false, err
+	}
+	from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
+	area := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
+	if area == nil {
+		return false, nil
+	}
+	var rows []noticeRow
+	err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
+		From("events").
+		Where(area).
+		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self}", dbx.Params{"party": c.Party, "self": c.ID})).
+		All(&rows)
+	if err != nil {
+		return false, err
+	}
+	if ws != nil {
+		ws.lastNotice = &noticeRead{key: noticeKey(election, c), rows: rows}
+	}
+	for _, r := range rows {
+		if jurisdiction.Notices(c, r.candidate(), p) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // storedCandidate is the stored event r as the clash predicates see it.
 func storedCandidate(r *core.Record) jurisdiction.ClashCandidate {
 	return jurisdiction.ClashCandidate{ID: r.Id, Party: r.GetString("party"), Status: r.GetString("status"),
@@ -115,27 +181,30 @@ func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCan
 	if len(areas) == 0 {
 		return nil
 	}
-	var rows []struct {
-		ID, Party, Status, Arrondissement, Commune string
-		StartsAt                                   types.DateTime `db:"starts_at"`
-		EndsAt                                     types.DateTime `db:"ends_at"`
-		Notice                                     bool           `db:"clash_notice"`
+	var rows []noticeRow
+	if ws := sessionOf(tx); ws != nil && ws.lastNotice != nil {
+		// a new placement only (a create): the rows ownNotice read for it
+		if old == nil && now != nil && !deleting && ws.lastNotice.key == noticeKey(election, *now) {
+			rows = ws.lastNotice.rows
+		}
+		ws.lastNotice = nil
 	}
-	err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
-		From("events").
-		Where(dbx.Or(areas...)).
-		AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}", dbx.Params{"self": self, "party": party})).
-		All(&rows)
-	if err != nil {
-		return err
+	if rows == nil {
+		err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
+			From("events").
+			Where(dbx.Or(areas...)).
+			AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}", dbx.Params{"self": self, "party": party})).
+			All(&rows)
+		if err != nil {
+			return err
+		}
 	}
 	exclude := ""
 	if deleting {
 		exclude = self
 	}
 	for _, row := range rows {
-		x := jurisdiction.ClashCandidate{ID: row.ID, Party: row.Party, Status: row.Status, Arrondissement: row.Arrondissement,
-			Commune: row.Commune, StartsAt: row.StartsAt.Time(), EndsAt: row.EndsAt.Time()}
+		x := row.candidate()
 		inNow := now != nil && !deleting && jurisdiction.Notices(x, *now, p)
 		inOld := old != nil && jurisdiction.Notices(x, *old, p)
 		want := row.Notice

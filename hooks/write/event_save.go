@@ -204,7 +204,7 @@ func (s *Engine) decidePlacement(tx core.App, rec *core.Record, ev jurisdiction.
 	rec.Set("clash_area", area)
 	setClashes(rec, partners)
 	out.clashWith = linkIDs(partners)
-	notice, err := noticeFor(tx, jurisdiction.CandidateOf(ev, place), ev.Election, el.ClashParams(), "")
+	notice, err := ownNotice(tx, jurisdiction.CandidateOf(ev, place), ev.Election, el.ClashParams())
 	if err != nil {
 		return err
 	}

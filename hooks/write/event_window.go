@@ -69,6 +69,12 @@ func meetingWindow(key dbx.HashExp, parties []any, from, to time.Time) dbx.Expre
 // events may clash with, or be noticed by, an event of party (a short
 // table: the parties of a country).
 func rivalParties(tx core.App, party string) ([]any, error) {
+	ws := sessionOf(tx)
+	if ws != nil {
+		if r, ok := ws.rivals[party]; ok {
+			return r, nil
+		}
+	}
 	var ids []string
 	if err := tx.DB().Select("id").From("parties").Where(dbx.NewExp("id != {:p}", dbx.Params{"p": party})).Column(&ids); err != nil {
 		return nil, err
@@ -76,6 +82,12 @@ func rivalParties(tx core.App, party string) ([]any, error) {
 	out := make([]any, len(ids))
 	for i, id := range ids {
 		out[i] = id
+	}
+	if ws != nil {
+		if ws.rivals == nil {
+			ws.rivals = map[string][]any{}
+		}
+		ws.rivals[party] = out
 	}
 	return out, nil
 }

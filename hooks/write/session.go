@@ -45,6 +45,11 @@ type writeSession struct {
 	// the snapshots of the accounts met in the session
 	acting         []*auditActor
 	actorSnapshots map[string]*auditActor
+	// the parties' ids by the party they are rivals of (rivalParties), and
+	// the rival events an event's own notice was computed from, kept for
+	// the notices that event turns on in the same save (ownNotice)
+	rivals     map[string][]any
+	lastNotice *noticeRead
 }
 
 // pendingChange is the change-log entry of a record created in the
