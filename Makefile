@@ -7,7 +7,7 @@ HTTP     ?= 127.0.0.1:8090
 SHARED   ?= ../shared/data/benin
 FUZZTIME ?= 5s
 
-.PHONY: run build test test-go test-e2e node-deps vendor fuzz-short bench vet clean
+.PHONY: run build test test-go test-e2e node-deps vendor vendor-check fuzz-short bench vet clean
 
 ## run: build and serve on 127.0.0.1:8090 with the demo data (and the real boundaries when ../shared is present)
 run: build
@@ -20,7 +20,7 @@ build:
 	go build -o $(BIN) .
 
 ## test: vet, unit and integration tests (with the npm jose and pocketbase SDK checks), short fuzz runs, browser tests
-test: vet node-deps test-go fuzz-short test-e2e
+test: vet node-deps vendor-check test-go fuzz-short test-e2e
 
 ## node-deps: npm packages of the Node checks, from their lock files
 node-deps:
@@ -33,6 +33,11 @@ node-deps:
 vendor:
 	cd web && npm ci --no-audit --no-fund && node copy-vendor.mjs
 	node e2e/shell-version.mjs --write
+
+## vendor-check: the committed pb_public/vendor/ is what web/package-lock.json pins, and sw.js lists every file
+vendor-check:
+	cd web && node copy-vendor.mjs --check
+	node e2e/shell-version.mjs
 
 ## test-e2e: the field app in Debian's Chromium (apt-get install -y chromium)
 test-e2e:
