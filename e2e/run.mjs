@@ -1040,6 +1040,7 @@ async function main() {
       await pg.click('#open-situation');
       await pg.locator('table.situation tr.total').waitFor();
       assert(await pg.locator('table.situation tbody tr').count() === 13, 'situation: not 12 départements and a total');
+      await pg.locator('.situation-map path.leaflet-interactive').nth(11).waitFor();
       await shot(pg, '23-situation.png');
       await p.context.close();
       return { login, password };

@@ -22,6 +22,8 @@ export const canSeeSituation = (me) => !!me && (me.role === 'ministry' || me.rol
 export function render(main, params) {
   const date = params.get('date') || localDayKey(new Date());
   const box = h('div', { 'aria-live': 'polite' }, last ? table(last) : h('p', { class: 'muted' }, 'Chargement…'));
+  const mapEl = h('div', { class: 'situation-map', role: 'img', 'aria-label': 'Carte des départements : à prendre en compte et escaladés' });
+  let paint = null; // redraws the map's colours from an answer
   const day = h('input', {
     id: 'situation-date', type: 'date', value: date,
     onchange: (e) => { location.hash = `#/situation?date=${e.target.value}`; },
@@ -29,12 +31,15 @@ export function render(main, params) {
   mount(main,
     h('h2', null, 'Situation'),
     h('div', { class: 'field' }, h('label', { for: 'situation-date' }, 'Jour'), day),
+    mapEl,
     box);
+  drawMap(mapEl).then((fn) => { paint = fn; if (last) paint(last); }).catch(() => { mapEl.hidden = true; });
   let stale = false;
   const load = async () => {
     try {
       last = await api(`/api/situation?date=${encodeURIComponent(date)}`);
       box.replaceChildren(table(last));
+      if (paint) paint(last);
     } catch (err) {
       box.replaceChildren(...[errorBox(err.code === 'offline'
         ? 'Pas de connexion : les chiffres affichés sont ceux de la dernière mise à jour.'
@@ -64,4 +69,31 @@ function table(s) {
       h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Département'), COLUMNS.map(([, l]) => h('th', { scope: 'col' }, l)), h('th', { scope: 'col' }, 'Incidents'))),
       h('tbody', null, s.departements.map((d) => row(d.name, d)),
         s.departements.length > 1 ? row('Total', total, 'total') : null)));
+}
+
+// The départements on a map (the map's code and boundaries are loaded
+// lazily and kept offline), each coloured by what waits on the police
+// there: grey when nothing, amber for events awaiting acknowledgement, red
+// once any is escalated; the counts in a tooltip.
+async function drawMap(el) {
+  const [{ loadLeaflet, blankMap }, { layer, cachedLayer }] = await Promise.all([import('../map/leaflet.js'), import('../map/boundaries.js')]);
+  const L = await loadLeaflet();
+  const fc = (await cachedLayer('departement')) || (await layer('departement'));
+  if (!fc) throw new Error('no boundaries');
+  const map = blankMap(L, el, { scrollWheelZoom: false });
+  const byCode = new Map();
+  const geo = L.geoJSON(fc, {
+    style: { color: '#555', weight: 1, fillColor: '#d9dee2', fillOpacity: 0.8 },
+    onEachFeature: (f, lyr) => byCode.set(f.properties.code, lyr),
+  }).addTo(map);
+  map.fitBounds(geo.getBounds(), { padding: [6, 6] });
+  return (s) => {
+    for (const d of s.departements) {
+      const lyr = byCode.get(d.code);
+      if (!lyr) continue;
+      const fill = d.escalated ? '#c62828' : d.awaiting_ack ? '#f0a202' : d.declared ? '#8fb996' : '#d9dee2';
+      lyr.setStyle({ fillColor: fill });
+      lyr.bindTooltip(`${d.name} : ${d.awaiting_ack} à prendre en compte, ${d.escalated} escaladé(s), ${d.today} aujourd’hui`, { sticky: true });
+    }
+  };
 }
