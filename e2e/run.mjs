@@ -983,6 +983,12 @@ async function main() {
       await plan.waitForLoadState();
       await plan.locator('body', { hasText: 'Commissariat central de Cotonou' }).waitFor();
       await plan.close();
+      // at a desk, the list is a table with the deadlines
+      await pg.setViewportSize({ width: 1280, height: 800 });
+      await pg.goto(`${base}/#/?vue=tous`);
+      await pg.locator('table.desk tbody tr').first().waitFor();
+      await shot(pg, '27-bureau-tableau.png');
+      await pg.setViewportSize(VIEWPORT);
       // the list as a file
       await pg.goto(`${base}/#/?vue=tous`);
       const [dl] = await Promise.all([pg.waitForEvent('download'), pg.click('#export-csv')]);

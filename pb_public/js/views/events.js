@@ -91,18 +91,45 @@ export function render(main, params) {
         : party ? 'Aucun événement à venir. Déclarez vos meetings, caravanes et marches au moins 72 h à l’avance.'
           : 'Aucun événement à venir pour votre unité.'));
   }
-  let day = '';
-  for (const ev of shown) {
-    const key = localDayKey(ev.starts_at);
-    if (!byDue && key !== day) {
-      day = key;
-      list.append(h('h3', { class: 'day' }, formatDay(ev.starts_at)));
+  // At a desk (a wide screen), a table with the deadlines counting down;
+  // on a phone, cards by day.
+  const desk = window.matchMedia && window.matchMedia('(min-width: 1100px)').matches;
+  if (desk && shown.length) {
+    list.append(deskTable(shown, { party, me, now }));
+  } else {
+    let day = '';
+    for (const ev of shown) {
+      const key = localDayKey(ev.starts_at);
+      if (!byDue && key !== day) {
+        day = key;
+        list.append(h('h3', { class: 'day' }, formatDay(ev.starts_at)));
+      }
+      list.append(card(ev, { party, me, now, fresh: fresh.has(ev.id) && !firstRender }));
     }
-    list.append(card(ev, { party, me, now, fresh: fresh.has(ev.id) && !firstRender }));
   }
 
   mount(main, header, itinBlock, tabs, filterBox, list);
   return { live: true };
+}
+
+function deskTable(events, { party, me, now }) {
+  return h('table', { class: 'desk' },
+    h('thead', null, h('tr', null, ['Date', 'Événement', 'Lieu', party ? 'Unité responsable' : 'Parti', party ? 'Prise en compte' : 'Responsable', 'Échéance', 'Alertes']
+      .map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', null, events.map((ev) => {
+      const assignments = store.assignmentsOf(ev.id);
+      const lead = assignments.find((a) => a.role === 'lead');
+      const act = party ? null : toActOn(ev, assignments, me);
+      const late = act && act.due_at && parseDate(act.due_at).getTime() < now;
+      return h('tr', { class: ev.status === 'cancelled' ? 'cancelled' : null },
+        h('td', null, formatRange(ev.starts_at, ev.ends_at)),
+        h('td', null, h('a', { href: `#/evenement/${ev.id}` }, ev.title || '(sans titre)'), h('div', { class: 'muted' }, EVENT_KINDS[ev.kind] || ev.kind)),
+        h('td', null, placeLine(ev)),
+        h('td', null, party ? (lead ? store.nameOf('units', lead.unit) : '—') : store.nameOf('parties', ev.party)),
+        h('td', null, lead ? `${party ? '' : `${store.nameOf('units', lead.unit)} — `}${ASSIGNMENT_STATUS[lead.status] || lead.status}` : '—'),
+        h('td', { class: late ? 'overdue' : null }, act && act.due_at ? countdown(act.due_at, now) : ''),
+        h('td', null, h('div', { class: 'badges' }, eventBadges(ev, { myUnit: party ? null : me.unit }))));
+    })));
 }
 
 // The filters of every list: dates, commune, party, unit, status, words.
