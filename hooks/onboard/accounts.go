@@ -240,12 +240,7 @@ func (imp *accountImport) create(row onboard.AccountRow, body map[string]any, pw
 	if imp.auth == nil || imp.auth.IsSuperuser() {
 		r.Set("must_change_password", true) // for a manager, write.AuthorizeWrite sets it
 	}
-	ok := false
-	err := imp.apply(row.Line, func() error {
-		err := imp.eng.CreateAs(imp.tx, imp.auth, r, body)
-		ok = err == nil
-		return err
-	})
+	ok, err := imp.report.attempt(row.Line, func() error { return imp.eng.CreateAs(imp.tx, imp.auth, r, body) })
 	if ok {
 		imp.report.Created++
 	}
@@ -275,29 +270,11 @@ func (imp *accountImport) update(row onboard.AccountRow, stored *core.Record, bo
 		imp.report.Unchanged++
 		return nil
 	}
-	ok := false
-	err := imp.apply(row.Line, func() error {
-		err := imp.eng.UpdateAs(imp.tx, imp.auth, stored, changes)
-		ok = err == nil
-		return err
-	})
+	ok, err := imp.report.attempt(row.Line, func() error { return imp.eng.UpdateAs(imp.tx, imp.auth, stored, changes) })
 	if ok {
 		imp.report.Updated++
 	}
 	return err
-}
-
-func (imp *accountImport) apply(line int, fn func() error) error {
-	err := fn()
-	if err == nil {
-		return nil
-	}
-	p, ok := problemOf(line, err)
-	if !ok {
-		return err
-	}
-	imp.report.Problems = append(imp.report.Problems, p)
-	return nil
 }
 
 type initialPassword struct{ plain, hash string }

@@ -63,6 +63,22 @@ func inTransaction(app core.App, report *Report, fn func(tx core.App) error) err
 	return err
 }
 
+// attempt runs the write of one row: true when it succeeded; a refusal
+// becomes the row's problem; an internal error is returned and ends the
+// import.
+func (r *Report) attempt(line int, write func() error) (bool, error) {
+	err := write()
+	if err == nil {
+		return true, nil
+	}
+	p, ok := problemOf(line, err)
+	if !ok {
+		return false, err
+	}
+	r.Problems = append(r.Problems, p)
+	return false, nil
+}
+
 // problemOf is the problem of line for err, a refused write (a 4xx built
 // by apierr or PocketBase's validation), or false for an internal error,
 // which must end the import.

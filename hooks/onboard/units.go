@@ -195,13 +195,11 @@ func (imp *unitImport) release(row onboard.UnitRow, body map[string]any) error {
 	if len(shrunk) == 0 {
 		return nil
 	}
-	return imp.apply(row.Line, func() error {
-		err := imp.eng.UpdateAs(imp.tx, imp.auth, stored, shrunk)
-		if err == nil {
-			imp.released[stored.Id] = true
-		}
-		return err
-	})
+	ok, err := imp.report.attempt(row.Line, func() error { return imp.eng.UpdateAs(imp.tx, imp.auth, stored, shrunk) })
+	if ok {
+		imp.released[stored.Id] = true
+	}
+	return err
 }
 
 // write creates or updates the unit of row (body, or resolved now).
@@ -216,12 +214,7 @@ func (imp *unitImport) write(row onboard.UnitRow, body map[string]any) error {
 	if stored == nil {
 		r := core.NewRecord(imp.col)
 		r.Load(body)
-		ok := false
-		err := imp.apply(row.Line, func() error {
-			err := imp.eng.CreateAs(imp.tx, imp.auth, r, body)
-			ok = err == nil
-			return err
-		})
+		ok, err := imp.report.attempt(row.Line, func() error { return imp.eng.CreateAs(imp.tx, imp.auth, r, body) })
 		if ok {
 			imp.report.Created++
 			imp.byName[fold(row.Name)] = r
@@ -242,12 +235,7 @@ func (imp *unitImport) write(row onboard.UnitRow, body map[string]any) error {
 		}
 		return nil
 	}
-	ok := false
-	err := imp.apply(row.Line, func() error {
-		err := imp.eng.UpdateAs(imp.tx, imp.auth, stored, changes)
-		ok = err == nil
-		return err
-	})
+	ok, err := imp.report.attempt(row.Line, func() error { return imp.eng.UpdateAs(imp.tx, imp.auth, stored, changes) })
 	if ok {
 		imp.report.Updated++
 	}
@@ -268,19 +256,4 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
-}
-
-// apply runs one row's write; a refusal becomes the row's problem, an
-// internal error ends the import.
-func (imp *unitImport) apply(line int, fn func() error) error {
-	err := fn()
-	if err == nil {
-		return nil
-	}
-	p, ok := problemOf(line, err)
-	if !ok {
-		return err
-	}
-	imp.report.Problems = append(imp.report.Problems, p)
-	return nil
 }

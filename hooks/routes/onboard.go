@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"coprosec/hooks/apierr"
 	"coprosec/hooks/onboard"
@@ -111,7 +112,7 @@ func importFile(e *core.RequestEvent) (io.Reader, bool, error) {
 	}
 	e.Request.Body = http.MaxBytesReader(e.Response, e.Request.Body, maxImportBytes)
 	var src io.Reader = e.Request.Body
-	if ct := e.Request.Header.Get("Content-Type"); len(ct) >= 19 && ct[:19] == "multipart/form-data" {
+	if strings.HasPrefix(e.Request.Header.Get("Content-Type"), "multipart/form-data") {
 		f, _, err := e.Request.FormFile("file")
 		if err != nil {
 			return nil, false, apierr.Rule(syncproto.CodeInvalidRequest, "file", `Send the CSV file as the "file" part of the form, or as the request body.`)
