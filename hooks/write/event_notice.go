@@ -47,26 +47,37 @@ func noticeAreaExp(election, arr, com string, rivals []any, from, to time.Time) 
 // noticeFor is c's notice as the events stored in tx give it, leaving out
 // the event exclude (one being deleted).
 func noticeFor(tx core.App, c jurisdiction.ClashCandidate, election string, p jurisdiction.ClashParams, exclude string) (bool, error) {
+	from, to := jurisdiction.NoticeWindow(c.StartsAt, c.EndsAt, p.Buffer())
+	q, err := rivalEvents(tx, c, election, from, to, "id")
+	if q == nil || err != nil {
+		return false, err
+	}
+	var found []string
+	err = q.AndWhere(dbx.NewExp("id != {:exclude}", dbx.Params{"exclude": exclude})).Limit(1).Column(&found)
+	return len(found) > 0, err
+}
+
+// rivalEvents selects cols of the events of the other parties, not
+// cancelled, in c's notice area, whose window meets [from, to): nil when
+// c can have no notice (no party, cancelled, no area, no other party).
+func rivalEvents(tx core.App, c jurisdiction.ClashCandidate, election string, from, to time.Time, cols ...string) (*dbx.SelectQuery, error) {
 	if c.Party == "" || c.Status == jurisdiction.EventCancelled {
-		return false, nil
+		return nil, nil
 	}
 	rivals, err := rivalParties(tx, c.Party)
 	if err != nil || len(rivals) == 0 {
-		return false, err
+		return nil, err
 	}
-	from, to := jurisdiction.NoticeWindow(c.StartsAt, c.EndsAt, p.Buffer())
 	area := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
 	if area == nil {
-		return false, nil
+		return nil, nil
 	}
-	var found []string
-	err = tx.DB().Select("id").From("events").
-		Where(area).
-		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self} AND id != {:exclude}",
-			dbx.Params{"party": c.Party, "self": c.ID, "exclude": exclude})).
-		Limit(1).Column(&found)
-	return len(found) > 0, err
+	return tx.DB().Select(cols...).From("events").Where(area).
+		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self}", dbx.Params{"party": c.Party, "self": c.ID})), nil
 }
+
+// noticeColumns are the columns of a noticeRow.
+var noticeColumns = []string{"id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice"}
 
 // noticeRow is a rival event as the notice searches read it.
 type noticeRow struct {
@@ -101,25 +112,13 @@ func ownNotice(tx core.App, c jurisdiction.ClashCandidate, election string, p ju
 	if ws != nil {
 		ws.lastNotice = nil
 	}
-	if c.Party == "" || c.Status == jurisdiction.EventCancelled {
-		return false, nil
-	}
-	rivals, err := rivalParties(tx, c.Party)
-	if err != nil || len(rivals) == 0 {
+	from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
+	q, err := rivalEvents(tx, c, election, from, to, noticeColumns...)
+	if q == nil || err != nil {
 		return false, err
 	}
-	from, to := jurisdiction.NoticeSearchWindow(c.StartsAt, c.EndsAt, p.Buffer())
-	area := noticeAreaExp(election, c.Arrondissement, c.Commune, rivals, from, to)
-	if area == nil {
-		return false, nil
-	}
 	var rows []noticeRow
-	err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
-		From("events").
-		Where(area).
-		AndWhere(dbx.NewExp("status != 'cancelled' AND party != {:party} AND id != {:self}", dbx.Params{"party": c.Party, "self": c.ID})).
-		All(&rows)
-	if err != nil {
+	if err := q.All(&rows); err != nil {
 		return false, err
 	}
 	if ws != nil {
@@ -190,7 +189,7 @@ func noticeChanges(tx core.App, election string, old, now *jurisdiction.ClashCan
 		ws.lastNotice = nil
 	}
 	if rows == nil {
-		err = tx.DB().Select("id", "party", "status", "arrondissement", "commune", "starts_at", "ends_at", "clash_notice").
+		err = tx.DB().Select(noticeColumns...).
 			From("events").
 			Where(dbx.Or(areas...)).
 			AndWhere(dbx.NewExp("status != 'cancelled' AND id != {:self} AND party != {:party}", dbx.Params{"self": self, "party": party})).
