@@ -135,3 +135,11 @@ export function mount(el, ...children) {
   append(el, children);
   return el;
 }
+
+/** The hash link to path with the page's query params changed by patch (an empty value removes a key). */
+export function hashWith(path, params, patch) {
+  const p = new URLSearchParams(params);
+  for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
+  const q = p.toString();
+  return `#${path}${q ? `?${q}` : ''}`;
+}

@@ -2,7 +2,7 @@
 // unit's), grouped by local day, with their alert badges. Live: it redraws
 // when a pull brings changes, so new events appear without a reload.
 
-import { h, mount, badge, empty, select, field, formValues, toast } from '../ui.js';
+import { h, mount, badge, empty, select, field, formValues, toast, hashWith } from '../ui.js';
 import { getToken } from '../api.js';
 import * as store from '../store.js';
 import { isParty, isPolice } from '../session.js';
@@ -188,21 +188,14 @@ function card(ev, { party, me, now, fresh }) {
     h('div', { class: 'badges' }, eventBadges(ev, { myUnit: party ? null : me.unit })));
 }
 
-function hrefWith(params, patch) {
-  const p = new URLSearchParams(params);
-  for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
-  const q = p.toString();
-  return `#/${q ? `?${q}` : ''}`;
-}
+const hrefWith = (params, patch) => hashWith('/', params, patch);
 
 // The unit's plan of the day as the server prints it (GET /api/briefing):
 // fetched with the session's token, shown in a new tab to print.
 async function openBriefing(unit, date) {
   const tab = window.open('', '_blank'); // opened now, in the click: popup blockers allow it
   try {
-    const res = await fetch(`/api/briefing?unit=${encodeURIComponent(unit)}&date=${encodeURIComponent(date)}&format=html`,
-      { headers: { Authorization: getToken() }, cache: 'no-store' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const res = await fetchFile(`/api/briefing?unit=${encodeURIComponent(unit)}&date=${encodeURIComponent(date)}&format=html`);
     const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/html' }));
     if (tab) tab.location = url; else location.href = url;
   } catch {
@@ -219,8 +212,7 @@ async function exportEvents(f, format) {
     if (v) q.set(k, v);
   }
   try {
-    const res = await fetch(`/api/export/events?${q}`, { headers: { Authorization: getToken() }, cache: 'no-store' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const res = await fetchFile(`/api/export/events?${q}`);
     const url = URL.createObjectURL(await res.blob());
     const a = document.createElement('a');
     a.href = url;
@@ -232,4 +224,12 @@ async function exportEvents(f, format) {
   } catch {
     toast('L’export demande le réseau : réessayez en ligne.', 'warn');
   }
+}
+
+// A file the server makes for the signed-in account (not JSON: api()
+// would parse it).
+async function fetchFile(path) {
+  const res = await fetch(path, { headers: { Authorization: getToken() }, cache: 'no-store' });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res;
 }

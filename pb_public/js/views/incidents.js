@@ -3,7 +3,7 @@
 // those linked to no event included; police verify and close them (sent
 // through the outbox like every change).
 
-import { h, mount, badge, empty, select, toast } from '../ui.js';
+import { h, mount, badge, empty, select, toast, hashWith } from '../ui.js';
 import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 import { isPolice } from '../session.js';
@@ -20,11 +20,7 @@ export function render(main, params) {
   const stage = STAGES.includes(params.get('etat')) ? params.get('etat') : 'unverified';
   const unit = params.get('unite') || '';
   const all = store.list('incidents');
-  const link = (patch) => {
-    const p = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(patch)) { if (v) p.set(k, v); else p.delete(k); }
-    return `#/incidents?${p}`;
-  };
+  const link = (patch) => hashWith('/incidents', params, patch);
   const units = [...new Set(all.map((i) => i.unit).filter(Boolean))]
     .map((id) => ({ value: id, label: store.nameOf('units', id) || id }))
     .sort((a, b) => a.label.localeCompare(b.label, 'fr'));
