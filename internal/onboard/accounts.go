@@ -43,7 +43,7 @@ func ReadAccounts(r io.Reader) ([]AccountRow, error) {
 	}
 	var rows []AccountRow
 	var probs Problems
-	phones, emails := map[string]int{}, map[string]int{}
+	phones, emails := firstLines{}, firstLines{}
 	for _, rec := range recs {
 		bad := func(field, code, format string, args ...any) {
 			probs = append(probs, Problem{Line: rec.line, Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -58,20 +58,16 @@ func ReadAccounts(r io.Reader) ([]AccountRow, error) {
 			a.Phone = accounts.NormalizeIdentity(raw)
 			if !beninPhone.MatchString(a.Phone) {
 				bad("phone", CodeInvalidValue, "%q is not a Benin phone number (8 or 10 digits, or +229…).", raw)
-			} else if first, dup := phones[a.Phone]; dup {
+			} else if first, dup := phones.claim(a.Phone, rec.line); dup {
 				bad("phone", CodeDuplicate, "%s is already on line %d.", a.Phone, first)
-			} else {
-				phones[a.Phone] = rec.line
 			}
 		}
 		if raw := rec.get("email"); raw != "" {
 			a.Email = strings.ToLower(raw)
 			if !emailShape.MatchString(a.Email) {
 				bad("email", CodeInvalidValue, "%q is not an e-mail address.", raw)
-			} else if first, dup := emails[a.Email]; dup {
+			} else if first, dup := emails.claim(a.Email, rec.line); dup {
 				bad("email", CodeDuplicate, "%s is already on line %d.", a.Email, first)
-			} else {
-				emails[a.Email] = rec.line
 			}
 		}
 		if a.Phone == "" && a.Email == "" {

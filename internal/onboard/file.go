@@ -60,6 +60,19 @@ func (ps Problems) Error() string {
 	return fmt.Sprintf("%d problem(s):\n%s", len(ps), strings.Join(lines, "\n"))
 }
 
+// firstLines records the line where each key (a name, a phone, an area)
+// first appears in a file.
+type firstLines map[string]int
+
+// claim records key for line, or reports the earlier line holding it.
+func (f firstLines) claim(key string, line int) (first int, taken bool) {
+	if first, ok := f[key]; ok {
+		return first, first != line
+	}
+	f[key] = line
+	return line, false
+}
+
 // record is one data row: its line and values by column.
 type record struct {
 	line   int

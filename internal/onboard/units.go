@@ -43,8 +43,8 @@ func ReadUnits(r io.Reader) ([]UnitRow, error) {
 	}
 	var rows []UnitRow
 	var probs Problems
-	firstLine := map[string]int{}
-	coveredBy := map[string]int{} // arrondissement or commune code → first line covering it
+	names := firstLines{}
+	coveredBy := firstLines{} // arrondissement or commune code → first line covering it
 	for _, rec := range recs {
 		bad := func(field, code, format string, args ...any) {
 			probs = append(probs, Problem{Line: rec.line, Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
@@ -56,10 +56,8 @@ func ReadUnits(r io.Reader) ([]UnitRow, error) {
 		n := len(probs)
 		if u.Name == "" {
 			bad("name", CodeMissingValue, "A unit needs a name.")
-		} else if first, dup := firstLine[strings.ToLower(u.Name)]; dup {
+		} else if first, dup := names.claim(strings.ToLower(u.Name), rec.line); dup {
 			bad("name", CodeDuplicate, "%q is already on line %d.", u.Name, first)
-		} else {
-			firstLine[strings.ToLower(u.Name)] = rec.line
 		}
 		switch u.Kind {
 		case jurisdiction.UnitDirectorate:
@@ -102,10 +100,8 @@ func ReadUnits(r io.Reader) ([]UnitRow, error) {
 			if arrCode.MatchString(c) {
 				field = "arrondissements"
 			}
-			if first, dup := coveredBy[c]; dup && first != rec.line {
+			if first, dup := coveredBy.claim(c, rec.line); dup {
 				bad(field, jurisdiction.CodeCoverageConflict, "%s is also covered by line %d.", c, first)
-			} else if !dup {
-				coveredBy[c] = rec.line
 			}
 		}
 		if u.Phone != "" && !unitTels.MatchString(u.Phone) {
