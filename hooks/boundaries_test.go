@@ -5,13 +5,12 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 )
 
 // boundaries fetches GET /api/geo/boundaries with query q as user, with
-// extra request headers; it returns the answer and its ETag.
+// extra request headers; it returns the answer and its headers (ETag).
 func (e *env) boundaries(q string, as *recordT, headers map[string]string) (response, http.Header) {
 	e.t.Helper()
 	token := ""
@@ -21,19 +20,8 @@ func (e *env) boundaries(q string, as *recordT, headers map[string]string) (resp
 			e.t.Fatal(err)
 		}
 	}
-	req := httptest.NewRequest("GET", "/api/geo/boundaries?"+q, nil)
-	req.RemoteAddr = "127.0.0.1:5555"
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	e.mux.ServeHTTP(rec, req)
-	res := response{Status: rec.Code, Body: rec.Body.Bytes()}
-	_ = json.Unmarshal(res.Body, &res.JSON)
-	return res, rec.Header()
+	res := e.doHeaders("GET", "/api/geo/boundaries?"+q, token, nil, headers)
+	return res, res.Header
 }
 
 type featureCollection struct {

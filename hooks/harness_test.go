@@ -97,6 +97,7 @@ type response struct {
 	Status int
 	Body   []byte
 	JSON   map[string]any
+	Header http.Header
 }
 
 func (r response) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
@@ -180,7 +181,7 @@ func (e *env) doHeaders(method, url, token string, body any, headers map[string]
 	}
 	rec := httptest.NewRecorder()
 	e.mux.ServeHTTP(rec, req)
-	res := response{Status: rec.Code, Body: rec.Body.Bytes()}
+	res := response{Status: rec.Code, Body: rec.Body.Bytes(), Header: rec.Header()}
 	_ = json.Unmarshal(res.Body, &res.JSON)
 	return res
 }

@@ -1,9 +1,7 @@
 package hooks_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/pocketbase/dbx"
@@ -49,7 +47,7 @@ func TestSyncDeviceStatus(t *testing.T) {
 	}
 	// the X-Device header names the device as well
 	tok, _ := w.officerCotonou.NewAuthToken()
-	req := e.doTokenHeader("GET", "/api/sync/pull", tok, map[string]string{"X-Device": "tel-agent-2"})
+	req := e.doHeaders("GET", "/api/sync/pull", tok, nil, map[string]string{"X-Device": "tel-agent-2"})
 	if req.Status != http.StatusOK || e.deviceStatus(w.officerCotonou, "tel-agent-2") == nil {
 		t.Fatalf("X-Device: %s", req)
 	}
@@ -101,20 +99,4 @@ func (e *env) deviceStatus(u *core.Record, device string) *core.Record {
 		return nil
 	}
 	return r
-}
-
-// doTokenHeader is doToken with extra request headers.
-func (e *env) doTokenHeader(method, url, token string, headers map[string]string) response {
-	e.t.Helper()
-	req := httptest.NewRequest(method, url, nil)
-	req.RemoteAddr = "127.0.0.1:5555"
-	req.Header.Set("Authorization", token)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	e.mux.ServeHTTP(rec, req)
-	res := response{Status: rec.Code, Body: rec.Body.Bytes()}
-	_ = json.Unmarshal(res.Body, &res.JSON)
-	return res
 }
