@@ -236,12 +236,8 @@ func TestReplicaDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	tmp := t.TempDir()
-	bin := coprosecBinary(t)
-	replica := "file://" + filepath.Join(tmp, "replica")
-	s := &crashServer{t: t, bin: bin, dir: filepath.Join(tmp, "pb_data"), args: []string{"--replica", replica}}
-	s.start()
-	t.Cleanup(s.kill)
+	s, _, replica := startReplicating(t)
+	bin := s.bin
 
 	phones := []*replicaPhone{
 		{name: "br", email: "organisateur.br@demo.coprosec.bj"},
@@ -680,12 +676,8 @@ func TestReplicaStandbyPromotion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
 	}
-	tmp := t.TempDir()
-	bin := coprosecBinary(t)
-	replica := "file://" + filepath.Join(tmp, "replica")
-	s := &crashServer{t: t, bin: bin, dir: filepath.Join(tmp, "pb_data"), args: []string{"--replica", replica}}
-	s.start()
-	t.Cleanup(s.kill)
+	s, tmp, replica := startReplicating(t)
+	bin := s.bin
 	p := &replicaPhone{name: "sb", email: "organisateur.br@demo.coprosec.bj"}
 	p.token, p.user = s.signIn(p.email)
 	p.applied, p.recordOf, p.replica = map[string]time.Time{}, map[string]string{}, map[string]map[string]any{}
@@ -831,4 +823,17 @@ func TestReplicaLagWarning(t *testing.T) {
 	if _, err := s.call("GET", "/api/ops/status", mtoken, nil, &st); err != nil || st.Replica == nil || st.Replica.LagS != 0 {
 		t.Fatalf("ops status after the replica came back: %+v %v", st.Replica, err)
 	}
+}
+
+// startReplicating starts the server binary on a fresh data directory,
+// replicating to a directory beside it: the server, the temporary
+// directory and the replica URL.
+func startReplicating(t *testing.T) (*crashServer, string, string) {
+	t.Helper()
+	tmp := t.TempDir()
+	replica := "file://" + filepath.Join(tmp, "replica")
+	s := &crashServer{t: t, bin: coprosecBinary(t), dir: filepath.Join(tmp, "pb_data"), args: []string{"--replica", replica}}
+	s.start()
+	t.Cleanup(s.kill)
+	return s, tmp, replica
 }
