@@ -189,7 +189,7 @@ func (imp *accountImport) body(row onboard.AccountRow) (map[string]any, bool) {
 		body["email"] = row.Email
 	}
 	unknown := func(field, message string) bool {
-		imp.report.Problems = append(imp.report.Problems, onboard.Problem{Line: row.Line, Field: field, Code: onboard.CodeUnknownCode, Message: message})
+		imp.report.unknown(row.Line, field, message)
 		return false
 	}
 	switch {

@@ -79,6 +79,11 @@ func (r *Report) attempt(line int, write func() error) (bool, error) {
 	return false, nil
 }
 
+// unknown refuses field of line: its code or name matches nothing stored.
+func (r *Report) unknown(line int, field, message string) {
+	r.Problems = append(r.Problems, onboard.Problem{Line: line, Field: field, Code: onboard.CodeUnknownCode, Message: message})
+}
+
 // problemOf is the problem of line for err, a refused write (a 4xx built
 // by apierr or PocketBase's validation), or false for an internal error,
 // which must end the import.

@@ -143,7 +143,7 @@ func (imp *unitImport) run(rows []onboard.UnitRow) error {
 func (imp *unitImport) body(row onboard.UnitRow) (map[string]any, bool) {
 	n := len(imp.report.Problems)
 	unknown := func(field, message string) {
-		imp.report.Problems = append(imp.report.Problems, onboard.Problem{Line: row.Line, Field: field, Code: onboard.CodeUnknownCode, Message: message})
+		imp.report.unknown(row.Line, field, message)
 	}
 	resolve := func(field string, index map[string]string, codes []string, hint string) []string {
 		ids := make([]string, 0, len(codes))
