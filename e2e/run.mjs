@@ -136,15 +136,15 @@ function importBoundaries(dataDir) {
   return true;
 }
 
-async function startServer(dataDir, port) {
+async function startServer(dataDir, port, { extraArgs = [], env } = {}) {
   const help = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8' });
   // --dev=false: a binary under /tmp looks like `go run` to PocketBase,
   // which would then log every SQL statement.
-  const args = ['serve', `--dir=${dataDir}`, `--http=127.0.0.1:${port}`, '--demo', '--dev=false'];
+  const args = ['serve', `--dir=${dataDir}`, `--http=127.0.0.1:${port}`, '--demo', '--dev=false', ...extraArgs];
   if (/--publicDir/.test(help.stdout + help.stderr)) args.push(`--publicDir=${PUBLIC}`);
   const logPath = join(dataDir, '..', 'server.log');
-  const log = createWriteStream(logPath);
-  const proc = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(logPath, { flags: 'a' });
+  const proc = spawn(BIN, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: env || process.env });
   proc.stdout.pipe(log);
   proc.stderr.pipe(log);
   proc.logPath = logPath;
@@ -388,6 +388,27 @@ async function apiSignIn(base, identity, password) {
   });
   assert(r.ok, `API sign-in of ${identity}: HTTP ${r.status}`);
   return r.json();
+}
+
+/** Stops the server and waits for its exit. */
+async function stopServer(proc) {
+  if (proc.exitCode !== null) return;
+  await new Promise((resolve) => { proc.once('exit', resolve); proc.kill('SIGTERM'); });
+}
+
+async function apiSend(base, token, method, path, body) {
+  const r = await fetch(`${base}${path}`, {
+    method, headers: { Authorization: token, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert(r.ok, `${method} ${path}: HTTP ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** The kept (applied, not yet durable) writes of the signed-in user of a page. */
+async function keptOf(page) {
+  const kept = (await idbAll(page, 'meta')).find((r) => String(r.key).startsWith('kept:'));
+  return (kept && kept.value) || [];
 }
 
 async function apiGet(base, token, path) {
@@ -1073,6 +1094,108 @@ async function main() {
       const res = await apiSignIn(base, '+22997123456', 'mon-secret-2026');
       assert(res.record && res.record.must_change_password === false, 'the flag is still set');
       await p.context.close();
+    }, { critical: false });
+
+    await step('restore: decisions and an incident photo sent over REST, and a pushed declaration, come back', async () => {
+      // The server restarts replicating to an S3 endpoint that never
+      // answers, so nothing becomes durable and the phones keep what the
+      // server applied; a PocketBase backup taken before the writes is then
+      // restored (a new epoch), and the phones send again what it lacks.
+      const dead = await freePort();
+      await stopServer(server);
+      const su = spawnSync(BIN, [`--dir=${dataDir}`, '--dev=false', 'superuser', 'upsert', 'root@e2e.test', 'e2e-root-password'], { encoding: 'utf8' });
+      assert(su.status === 0, `superuser upsert: ${su.stderr}`);
+      const env = { ...process.env, AWS_ACCESS_KEY_ID: 'e2e', AWS_SECRET_ACCESS_KEY: 'e2e' };
+      delete env.AWS_CA_BUNDLE;
+      server = await startServer(dataDir, port, {
+        extraArgs: ['--replica', `s3://e2e/db?endpoint=${encodeURIComponent(`http://127.0.0.1:${dead}`)}&region=us-east-1`], env,
+      });
+      const suAuth = await (await fetch(`${base}/api/collections/_superusers/auth-with-password`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity: 'root@e2e.test', password: 'e2e-root-password' }),
+      })).json();
+      assert(suAuth.token, 'superuser sign-in');
+      const partyId = (await apiSignIn(base, USERS.organizer, PASSWORD)).record.party;
+      const at = (h) => new Date(s.window.start + h * HOUR).toISOString();
+      // in the backup: a declaration; after it: a declaration pushed by the organizer's phone
+      const kept = await apiSend(base, s.orgToken, 'POST', '/api/collections/events/records', {
+        party: partyId, election: s.election.id, kind: 'meeting', title: 'Meeting au marché Dantokpa', place: 'Marché Dantokpa',
+        location: { lat: 6.3700, lon: 2.4330 }, starts_at: at(-3), ends_at: at(-1), status: 'declared',
+      });
+      await apiSend(base, suAuth.token, 'POST', '/api/backups', { name: 'avant_restauration.zip' });
+      const lost = await org.page.evaluate(async ({ election, party, starts, ends }) => {
+        const outbox = await import('/js/outbox.js');
+        const { recordId } = await import('/js/ids.js');
+        const id = recordId();
+        await outbox.enqueue({ collection: 'events', op: 'create', record_id: id, label: 'Déclaration : Meeting à Akpakpa',
+          data: { election, party, kind: 'meeting', title: 'Meeting à Akpakpa', place: 'Place de Akpakpa', location: { lat: 6.3620, lon: 2.4560 },
+            starts_at: starts, ends_at: ends, status: 'declared' } });
+        return id;
+      }, { election: s.election.id, party: partyId, starts: at(-3), ends: at(-1) });
+      await until(async () => (await idbAll(org.page, 'outbox')).length === 0, { message: 'the organizer outbox to drain' });
+      assert((await keptOf(org.page)).some((k) => k.m.record_id === lost), 'the pushed declaration is not kept while the replica is down');
+
+      // the commander acknowledges both and reports an incident with a photo (REST)
+      const pg = cot.page;
+      for (const [id, officers] of [[kept.id, '7'], [lost, '5']]) {
+        await until(async () => (await idbAll(pg, 'assignments')).some((a) => a.event === id && a.role === 'lead'), { message: 'the lead assignment in the commander replica' });
+        await pg.goto(`${base}/#/evenement/${id}`);
+        const lead = pg.locator('.assignment', { hasText: 'Unité responsable' });
+        await lead.locator('input[type="number"]').fill(officers);
+        await lead.locator('button', { hasText: 'Accuser réception' }).click();
+        await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the acknowledgement to be sent' });
+      }
+      await pg.goto(`${base}/#/incident?evenement=${kept.id}`);
+      await pg.selectOption('#inc-kind', 'obstruction');
+      await pg.check('input[name="severity"][value="2"]');
+      await pg.fill('#inc-desc', 'Stationnement sauvage devant l’entrée du marché.');
+      await pg.setInputFiles('#inc-photos', { name: 'entree.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1PX, 'base64') });
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(new RegExp(`#/evenement/${kept.id}$`));
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the incident upload' });
+      const incident = await until(async () => (await idbAll(pg, 'incidents')).find((i) => i.event === kept.id),
+        { message: 'the incident in the commander replica' });
+      const before = await keptOf(pg);
+      const rest = before.filter((k) => k.transport === 'rest' && k.epoch && k.written_seq > 0);
+      assert(rest.filter((k) => k.m.collection === 'assignments').length === 2 && rest.some((k) => k.m.record_id === incident.id),
+        `the commander keeps ${JSON.stringify(before.map((k) => [k.transport, k.m.collection, k.epoch, k.written_seq]))}, want its 2 decisions and the incident with their position`);
+
+      const lostLead = (await idbAll(pg, 'assignments')).find((a) => a.event === lost && a.role === 'lead').id;
+      // restore the backup: PocketBase restarts the process on the same port
+      const oldEpoch = before[0].epoch;
+      await apiSend(base, suAuth.token, 'POST', '/api/backups/avant_restauration.zip/restore');
+      const superToken = async () => (await (await fetch(`${base}/api/collections/_superusers/auth-with-password`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity: 'root@e2e.test', password: 'e2e-root-password' }),
+      })).json()).token;
+      const t0 = Date.now();
+      let token = '';
+      await until(async () => {
+        token = await superToken();
+        if (!token) return false;
+        const r = await fetch(`${base}/api/collections/events/records/${lost}`, { headers: { Authorization: token } });
+        const st = await fetch(`${base}/api/ops/status`, { headers: { Authorization: token } }).then((x) => x.json());
+        return st.epoch && st.epoch !== oldEpoch && (r.ok || r.status === 404);
+      }, { timeout: 60000, message: 'the restored server with a new epoch' });
+      // the phones notice the new epoch at their next exchange and send again
+      await org.page.reload();
+      await pg.reload();
+      const lead = (id) => apiGet(base, token, `/api/collections/assignments/records?filter=${encodeURIComponent(`event="${id}" && role="lead"`)}`).then((l) => l.items[0]);
+      await until(async () => {
+        const [a, b] = [await lead(kept.id), await lead(lost)];
+        const i = await fetch(`${base}/api/collections/incidents/records/${incident.id}`, { headers: { Authorization: token } });
+        return a && a.status === 'acknowledged' && a.officers === 7 && b && b.status === 'acknowledged' && b.officers === 5 && i.ok;
+      }, { timeout: 60000, message: 'both acknowledgements and the incident on the restored server' });
+      // the lost declaration came back from the organizer's phone with a new
+      // lead assignment, and the commander's decision followed it there
+      assert((await lead(lost)).id !== lostLead, 'the lost declaration kept its old assignment id');
+      const inc = await apiGet(base, token, `/api/collections/incidents/records/${incident.id}`);
+      assert((inc.photos || []).length === 1, 'the incident came back without its photo');
+      const ft = await apiSend(base, token, 'POST', '/api/files/token');
+      const photo = await fetch(`${base}/api/files/incidents/${inc.id}/${inc.photos[0]}?token=${ft.token}`);
+      assert(photo.ok && (await photo.arrayBuffer()).byteLength > 0, `the photo is not served: ${photo.status}`);
+      const after = await keptOf(pg);
+      assert(after.every((k) => !k.again && k.epoch !== oldEpoch), 'a kept write was not sent again under the new epoch');
+      assert((await idbAll(pg, 'outbox')).length === 0, 'a resent write landed in the commander outbox');
+      notes.push(`After a backup restore, the commander phone's REST writes were back ${((Date.now() - t0) / 1000).toFixed(1)} s after the restore began.`);
     }, { critical: false });
 
     await step('layout: every screen fits 360 px without horizontal scrolling', () => {

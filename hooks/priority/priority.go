@@ -42,6 +42,11 @@ const (
 	// within it before the transaction begins) and wraps the rest of a REST
 	// record write, PocketBase's handler included.
 	RecordWriteTransaction = apis.DefaultBodyLimitMiddlewarePriority + 1
+
+	// WritePosition runs once the auth token is loaded (the position's
+	// scopes are the account's) and outside RecordWriteTransaction, so it
+	// reads the log head through the app, never the write's transaction.
+	WritePosition = apis.DefaultLoadAuthTokenMiddlewarePriority + 3
 )
 
 // Realtime subscribe hooks (OnRealtimeSubscribeRequest).

@@ -46,6 +46,7 @@ func Bind(app core.App, w *write.Engine) *Routes {
 		s.bindLocalize(se)
 		s.bindAccountRateLimit(se)
 		s.bindFilterGuard(se)
+		s.bindWritePosition(se)
 		s.bindRecordWriteTransaction(se)
 		s.bindJurisdictionRoutes(se)
 		s.bindReceiptRoutes(se)

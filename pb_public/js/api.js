@@ -51,9 +51,10 @@ export function errorFromBody(status, body) {
 
 /**
  * fetch wrapper. `body` is sent as JSON, `form` (FormData) as multipart.
- * Resolves with the parsed JSON (or null for 204).
+ * Resolves with the parsed JSON (or null for 204); `onHeaders` is given a
+ * successful answer's headers.
  */
-export async function api(path, { method = 'GET', body, form, auth = true, signal, timeout = 30000, headers: extra } = {}) {
+export async function api(path, { method = 'GET', body, form, auth = true, signal, timeout = 30000, headers: extra, onHeaders } = {}) {
   const headers = { ...extra };
   if (auth && token) headers.Authorization = token;
   let payload;
@@ -75,6 +76,7 @@ export async function api(path, { method = 'GET', body, form, auth = true, signa
   } finally {
     clearTimeout(timer);
   }
+  if (res.ok && onHeaders) onHeaders(res.headers);
   if (res.status === 204) return null;
   let json = null;
   try {

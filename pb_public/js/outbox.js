@@ -3,20 +3,22 @@
 // network allows. Nothing is ever dropped silently: an entry leaves the outbox
 // only when the server applied it or the user chose to abandon it.
 //
-// Durability (DESIGN §5 `durable`): a mutation the server applied through
-// push is kept (meta `kept:<user>`, out of sight) until an answer of the
-// same epoch says the server's replica holds it (durable_seq at or above
-// the push's written_seq). An answer of another epoch means the server was
-// restored: what was kept goes again, with the same mutation ids, before
-// the outbox — a restored server that still has a mutation answers its
-// stored result; one that lost it applies it again.
+// Durability (DESIGN §5 `durable`): a write the server applied is kept
+// (meta `kept:<user>`, out of sight) until an answer of the same epoch says
+// the server's replica holds it (durable_seq at or above the written_seq of
+// the answer that applied it: a push's `written_seq`, a REST write's
+// X-Coprosec-Written-Seq header). An answer of another epoch means the
+// server was restored: what was kept goes again, in its order, before the
+// outbox — a restored server that still has a pushed mutation answers its
+// stored result, one that lost it applies it again; a REST write found
+// already there counts as applied.
 //
 // Transports:
 //  - "push": POST /api/sync/push, for itineraries and events (and incidents
 //    without photos). Consecutive push entries travel in one request.
 //  - "rest": PocketBase's REST API, for what push does not carry: assignment
 //    decisions (assignments are not client-writable through push) and
-//    incidents with photos (multipart upload).
+//    incidents with photos (multipart upload). Kept until durable too.
 
 import { api, ApiError } from './api.js';
 import { transaction, request, getMeta, setMeta } from './db.js';
@@ -63,6 +65,9 @@ export async function enqueue(m) {
     data: m.data || {},
     files: m.files || null,
     transport: m.transport || 'push',
+    // a REST update's target by its fields (assignments: event, unit and
+    // role), for a restored server that recreated it under another id
+    match: m.match || null,
     label: m.label || '',
     status: 'pending',
     error: null,
@@ -286,46 +291,152 @@ export async function durable(res) {
   if (again) flushSoon();
 }
 
-/** Sends again, before the outbox, what a restored server may lack. */
+// A REST write kept from before a restore whose record the restored server
+// lacks (an assignment of an event another phone has not sent again yet)
+// is tried again at each flush, at most this many times, then shown in the
+// outbox to correct.
+const MISSING_TRIES = 20;
+
+/**
+ * Keeps a write applied over REST until it is durable. Without a position
+ * in the answer (its answer was lost, or a proxy dropped the headers) the
+ * server's head now bounds it: an empty push answers it.
+ */
+async function keepRest(e, position) {
+  const pos = position || (await currentPosition()) || { epoch: '', written_seq: Number.MAX_SAFE_INTEGER };
+  const k = { m: toMutation(e), transport: 'rest', files: e.files || null, match: e.match || null, epoch: pos.epoch, written_seq: pos.written_seq };
+  await withKept((list) => list.concat([k]));
+}
+
+/** The server's epoch and log head now (an empty push), or null offline. */
+async function currentPosition() {
+  try {
+    const res = await api('/api/sync/push', { method: 'POST', body: { device: await device(), mutations: [] } });
+    return res && res.epoch ? { epoch: res.epoch, written_seq: res.written_seq || 0 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends again, before the outbox and in their order, what a restored server may lack. */
 async function resendKept() {
   const user = session.user.id;
   const todo = ((await getMeta(keptKey(user))) || []).filter((k) => k.again);
-  for (let i = 0; i < todo.length; i += PUSH_BATCH) {
-    const batch = todo.slice(i, i + PUSH_BATCH);
-    let res;
-    try {
-      res = await api('/api/sync/push', { method: 'POST', body: { device: await device(), mutations: batch.map((k) => k.m) } });
-    } catch (err) {
-      setStatus({ lastError: err.code || 'offline' });
-      return false;
+  for (let i = 0; i < todo.length;) {
+    if (todo[i].transport === 'rest') {
+      if (!(await resendRest(todo[i], user))) return false;
+      i++;
+      continue;
     }
-    if (!session.user || session.user.id !== user) return false;
-    const byId = new Map((res.results || []).map((r) => [r.id, r]));
-    const refused = [];
-    await withKept((list) => list.filter((k) => {
-      const r = byId.get(k.m.id);
-      if (!k.again || !r) return true;
-      if (r.status === 'applied') { k.again = false; k.epoch = res.epoch || ''; k.written_seq = res.written_seq || 0; return true; }
-      if (r.status === 'rejected' && r.error && r.error.code === 'internal_error') return true; // transient
-      refused.push({ k, r });
-      return false;
-    }));
-    // refused by the restored server (a conflict, a rule): shown in the outbox to correct
-    if (refused.length) {
-      await transaction(['outbox'], 'readwrite', (s) => {
-        for (const { k, r } of refused) {
-          s.outbox.add({
-            id: k.m.id, user, collection: k.m.collection, op: k.m.op, record_id: k.m.record_id, base_version: k.m.base_version,
-            data: k.m.data || {}, files: null, transport: 'push', label: 'Renvoyé après une restauration du serveur',
-            status: r.status === 'conflict' ? 'conflict' : 'rejected', error: r.error || { code: r.status, message: '' },
-            server_record: r.record || null, attempts: 1, created_at: new Date().toISOString(),
-          });
-        }
-      });
-    }
-    await durable(res);
+    let j = i + 1;
+    while (j < todo.length && j - i < PUSH_BATCH && todo[j].transport !== 'rest') j++;
+    if (!(await resendPush(todo.slice(i, j), user))) return false;
+    i = j;
   }
   return true;
+}
+
+async function resendPush(batch, user) {
+  let res;
+  try {
+    res = await api('/api/sync/push', { method: 'POST', body: { device: await device(), mutations: batch.map((k) => k.m) } });
+  } catch (err) {
+    setStatus({ lastError: err.code || 'offline' });
+    return false;
+  }
+  if (!session.user || session.user.id !== user) return false;
+  const byId = new Map((res.results || []).map((r) => [r.id, r]));
+  const refused = [];
+  await withKept((list) => list.filter((k) => {
+    const r = byId.get(k.m.id);
+    if (!k.again || !r) return true;
+    if (r.status === 'applied') { k.again = false; k.epoch = res.epoch || ''; k.written_seq = res.written_seq || 0; return true; }
+    if (r.status === 'rejected' && r.error && r.error.code === 'internal_error') return true; // transient
+    refused.push({ k, status: r.status, error: r.error, record: r.record });
+    return false;
+  }));
+  await reoffer(user, refused);
+  await durable(res);
+  return true;
+}
+
+async function resendRest(k, user) {
+  const e = { collection: k.m.collection, op: k.m.op, record_id: k.m.record_id, data: k.m.data || {}, files: k.files, match: k.match };
+  let out;
+  try {
+    out = await replayRest(e);
+  } catch (err) {
+    setStatus({ lastError: err.code || 'offline' });
+    return false;
+  }
+  if (!session.user || session.user.id !== user) return false;
+  const pos = out.applied ? out.position || (await currentPosition()) : null;
+  if (out.applied && !pos) return false; // offline meanwhile: tried again later
+  let refused = null;
+  await withKept((list) => list.filter((x) => {
+    if (x.m.id !== k.m.id || !x.again) return true;
+    if (out.applied) {
+      Object.assign(x, { again: false, epoch: pos.epoch, written_seq: pos.written_seq, tries: 0 });
+      x.m.record_id = out.record_id;
+      return true;
+    }
+    x.tries = (x.tries || 0) + 1;
+    if (out.missing && x.tries < MISSING_TRIES) return true;
+    refused = { k: x, status: 'rejected', error: out.error, record: null };
+    return false;
+  }));
+  if (refused) await reoffer(user, [refused]);
+  return true;
+}
+
+/**
+ * Sends a kept REST write to a restored server. Resolves { applied,
+ * position, record_id } when the server has it now (sent again, or found
+ * already there), { missing, error } when its record is not there (yet),
+ * { error } when refused; throws when it could not be sent.
+ */
+async function replayRest(e) {
+  try {
+    const { position } = await restCall(e);
+    return { applied: true, position, record_id: e.record_id };
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.retryable || err.status === 401) throw err;
+    if (await alreadyApplied(e)) return { applied: true, position: null, record_id: e.record_id };
+    const error = { code: err.code, message: err.message, fields: err.fields };
+    if (err.status !== 404 || e.op !== 'update') return { error };
+    // the restored server recreated the record under another id (an
+    // event sent again by its organizer's phone gets new assignments)
+    const twin = e.match && (await findMatch(e.collection, e.match));
+    if (twin && twin.id !== e.record_id) return replayRest({ ...e, record_id: twin.id, match: null });
+    return { missing: true, error };
+  }
+}
+
+/** The record of a collection whose fields equal match, or null. */
+async function findMatch(collection, match) {
+  const filter = Object.entries(match).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join(' && ');
+  try {
+    const res = await api(`/api/collections/${collection}/records?perPage=1&skipTotal=1&filter=${encodeURIComponent(filter)}`);
+    return (res && res.items && res.items[0]) || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Shows in the outbox, to correct, what a restored server refused. */
+async function reoffer(user, refused) {
+  if (!refused.length) return;
+  await transaction(['outbox'], 'readwrite', (s) => {
+    for (const { k, status, error, record } of refused) {
+      s.outbox.add({
+        id: k.m.id, user, collection: k.m.collection, op: k.m.op, record_id: k.m.record_id, base_version: k.m.base_version,
+        data: k.m.data || {}, files: k.files || null, transport: k.transport || 'push', match: k.match || null,
+        label: 'Renvoyé après une restauration du serveur', status: status === 'conflict' ? 'conflict' : 'rejected',
+        error: error || { code: status, message: '' }, server_record: record || null, attempts: 1, created_at: new Date().toISOString(),
+      });
+    }
+  });
+  await store.refreshOutbox();
 }
 
 /** Records a server answer: applied → out of the outbox, else kept with the reason. */
@@ -364,8 +475,9 @@ async function sendRest(e) {
   inFlight.add(e.id);
   try {
     await bumpAttempts([e]);
-    const record = await restCall(e);
+    const { record, position } = await restCall(e);
     await settle(e, { status: 'applied', record });
+    await keepRest(e, position);
     return 'ok';
   } catch (err) {
     if (!(err instanceof ApiError) || err.retryable || err.status === 401) {
@@ -375,26 +487,44 @@ async function sendRest(e) {
     // A retry after a lost answer finds the work already done: an incident
     // whose id exists, or an assignment already in the wanted state.
     const already = await alreadyApplied(e);
-    if (already) await settle(e, { status: 'applied', record: already });
-    else await settle(e, { status: 'rejected', error: { code: err.code, message: err.message, fields: err.fields } });
+    if (already) {
+      await settle(e, { status: 'applied', record: already });
+      await keepRest(e, null);
+    } else {
+      await settle(e, { status: 'rejected', error: { code: err.code, message: err.message, fields: err.fields } });
+    }
     return 'ok';
   } finally {
     inFlight.delete(e.id);
   }
 }
 
-function restCall(e) {
+/** Sends a REST write: the record answered and the write's log position (or null). */
+async function restCall(e) {
   const base = `/api/collections/${e.collection}/records`;
+  let position = null;
+  const onHeaders = (h) => { position = positionOf(h); };
+  let record;
   if (e.op === 'create') {
     const form = new FormData();
     // PocketBase reads non-file fields of a multipart body from @jsonPayload,
     // which keeps numbers, booleans and {lat,lon} typed.
     form.append('@jsonPayload', JSON.stringify({ ...e.data, id: e.record_id }));
     for (const f of e.files || []) form.append('photos', f.blob, f.name);
-    return api(base, { method: 'POST', form, timeout: 120000 });
+    record = await api(base, { method: 'POST', form, timeout: 120000, onHeaders });
+  } else if (e.op === 'update') {
+    record = await api(`${base}/${e.record_id}`, { method: 'PATCH', body: e.data, onHeaders });
+  } else {
+    record = await api(`${base}/${e.record_id}`, { method: 'DELETE', onHeaders });
   }
-  if (e.op === 'update') return api(`${base}/${e.record_id}`, { method: 'PATCH', body: e.data });
-  return api(`${base}/${e.record_id}`, { method: 'DELETE' });
+  return { record, position };
+}
+
+/** The position a REST write answers in its headers (DESIGN §5). */
+function positionOf(headers) {
+  const epoch = headers.get('X-Coprosec-Epoch');
+  const seq = Number(headers.get('X-Coprosec-Written-Seq'));
+  return epoch && Number.isSafeInteger(seq) ? { epoch, written_seq: seq } : null;
 }
 
 async function alreadyApplied(e) {

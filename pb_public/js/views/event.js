@@ -160,6 +160,12 @@ function assignmentsSection(ev, me) {
   return section;
 }
 
+// An assignment is one unit's role in one event: a server restored from a
+// replica that lacks the event recreates it with new assignment ids, and a
+// decision kept for it is sent to the assignment of the same event, unit
+// and role (outbox.js).
+const matchOf = (a) => ({ event: a.event, unit: a.unit, role: a.role });
+
 // A commander acknowledges or asks for an adjustment; there is no refusal
 // (J12): police cannot reject a lawful event.
 function decisionForm(ev, a) {
@@ -173,7 +179,7 @@ function decisionForm(ev, a) {
     const data = { status: 'acknowledged' };
     if (officers.value !== '') data.officers = Number(officers.value);
     if (plan.value.trim()) data.plan = plan.value.trim();
-    await outbox.enqueue({ collection: 'assignments', op: 'update', record_id: a.id, data, transport: 'rest', label: `Prise en compte : ${ev.title}` });
+    await outbox.enqueue({ collection: 'assignments', op: 'update', record_id: a.id, match: matchOf(a), data, transport: 'rest', label: `Prise en compte : ${ev.title}` });
     toast(navigator.onLine ? 'Prise en compte envoyée.' : 'Prise en compte enregistrée : elle partira au retour du réseau.');
   };
   const adjust = async () => {
@@ -183,7 +189,7 @@ function decisionForm(ev, a) {
       return;
     }
     await outbox.enqueue({
-      collection: 'assignments', op: 'update', record_id: a.id, transport: 'rest',
+      collection: 'assignments', op: 'update', record_id: a.id, match: matchOf(a), transport: 'rest',
       data: { status: 'adjustment_requested', reason: reason.value.trim() }, label: `Demande d’ajustement : ${ev.title}`,
     });
     toast('Demande d’ajustement enregistrée.');
