@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/benbjohnson/litestream"
@@ -11,6 +12,13 @@ import (
 
 // ErrBadURL is returned (wrapped) for a replica URL Coprosec does not take.
 var ErrBadURL = errors.New("replica URL")
+
+// ErrCABundle is returned for an s3:// replica while AWS_CA_BUNDLE is set:
+// Litestream's S3 client builds its own HTTP transport, which the AWS SDK
+// cannot give a custom CA bundle, so the client would fail when first used
+// ("unable to add custom RootCAs HTTPClient"); refused up front with what
+// to do instead.
+var ErrCABundle = errors.New("AWS_CA_BUNDLE is set, which the embedded S3 replica client cannot use: unset it for serve and restore; a private CA goes into the system trust store (or SSL_CERT_FILE) instead")
 
 // NewClient is Litestream's client for a replica URL: file:///DIR or
 // s3://BUCKET/PATH?endpoint=URL[&region=R]. Credentials come from the
@@ -34,6 +42,9 @@ func NewClient(raw string) (litestream.ReplicaClient, error) {
 		}
 		if u.User != nil {
 			return nil, fmt.Errorf("%w: credentials go in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not in the URL", ErrBadURL)
+		}
+		if os.Getenv("AWS_CA_BUNDLE") != "" {
+			return nil, fmt.Errorf("replica %s: %w", DisplayURLOrEmpty(raw), ErrCABundle)
 		}
 	default:
 		return nil, fmt.Errorf("%w %q: the scheme must be file or s3", ErrBadURL, DisplayURLOrEmpty(raw))

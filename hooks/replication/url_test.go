@@ -24,6 +24,7 @@ func TestDisplayURLHidesCredentials(t *testing.T) {
 }
 
 func TestNewClientRefusesBadURLs(t *testing.T) {
+	t.Setenv("AWS_CA_BUNDLE", "")
 	for _, raw := range []string{
 		"", "/srv/replica", "ftp://host/x", "file://host/dir", "file:///", "s3:///path",
 		"s3://key:secret@bucket/p", "%zz",
@@ -40,5 +41,19 @@ func TestNewClientRefusesBadURLs(t *testing.T) {
 		if _, err := NewClient(raw); err != nil {
 			t.Errorf("NewClient(%q): %v", raw, err)
 		}
+	}
+}
+
+// TestNewClientRefusesACABundle: with AWS_CA_BUNDLE set, an s3:// replica
+// is refused when the server starts, saying why, rather than failing at
+// its first upload; a file:// replica does not care.
+func TestNewClientRefusesACABundle(t *testing.T) {
+	t.Setenv("AWS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+	_, err := NewClient("s3://bucket/prod?endpoint=http://127.0.0.1:9000&region=us-east-1")
+	if !errors.Is(err, ErrCABundle) || !strings.Contains(err.Error(), "s3://bucket/prod") {
+		t.Errorf("s3 replica with AWS_CA_BUNDLE: %v, want ErrCABundle naming the replica", err)
+	}
+	if _, err := NewClient("file:///srv/replica"); err != nil {
+		t.Errorf("file replica with AWS_CA_BUNDLE: %v", err)
 	}
 }
