@@ -68,8 +68,8 @@ func restoreCommand(app core.App, cfg Config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s: %d bytes, sync log head %d, new sync epoch %s, in %s\n",
-				rep.DB, rep.Replica, rep.Bytes, rep.Head, rep.Epoch, rep.Duration.Round(time.Millisecond))
+			fmt.Fprintf(cmd.OutOrStdout(), "restored %s from %s: %d bytes, %d uploaded files, sync log head %d, new sync epoch %s, in %s\n",
+				rep.DB, rep.Replica, rep.Bytes, rep.Files, rep.Head, rep.Epoch, rep.Duration.Round(time.Millisecond))
 			return nil
 		},
 	}

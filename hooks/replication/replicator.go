@@ -10,11 +10,12 @@
 // auxiliary.db is not replicated: it holds only PocketBase's request logs
 // (_logs), which no rule, sync answer or phone depends on, and a restored
 // server starts a new one. Uploaded files (pb_data/storage) are not in
-// SQLite either: see docs/OPERATIONS.md.
+// SQLite: the replicator copies them beside Litestream's files (files.go).
 package replication
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -90,10 +91,15 @@ type Replicator struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu          sync.Mutex
-	pending     []mark
-	durable     int64
-	lastAt      time.Time // when the replica last held everything known committed
+	// files copies the uploaded files (files.go); only the loop uses it
+	files *fileCopier
+
+	mu      sync.Mutex
+	pending []mark
+	durable int64
+	lastAt  time.Time // when the replica last held everything known committed
+	// filesUpTo: the replica holds the files of every change up to this seq
+	filesUpTo   int64
 	lastErr     error
 	lastWarning time.Time
 }
@@ -113,7 +119,12 @@ func New(app core.App, cfg Config) (*Replicator, error) {
 	if _, err := NewClient(cfg.URL); err != nil {
 		return nil, err
 	}
-	return &Replicator{app: app, cfg: cfg, display: display, logger: app.Logger().With("replica", display)}, nil
+	files, err := newFileReplica(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	return &Replicator{app: app, cfg: cfg, display: display, logger: app.Logger().With("replica", display),
+		files: &fileCopier{app: app, replica: files}}, nil
 }
 
 // Start opens Litestream on the app's data.db and starts advancing the
@@ -151,7 +162,11 @@ func (r *Replicator) Stop(ctx context.Context) error {
 	}
 	r.cancel()
 	<-r.done
-	err := r.store.Close(ctx)
+	// the files of the last changes, before Litestream's last sync
+	fctx, cancel := context.WithTimeout(ctx, filesTimeout)
+	ferr := r.files.sync(fctx)
+	cancel()
+	err := errors.Join(ferr, r.store.Close(ctx))
 	r.store = nil
 	return err
 }
@@ -174,12 +189,20 @@ func (r *Replicator) loop(ctx context.Context) {
 	}
 }
 
-// advance reads the log's head, has Litestream copy the WAL (which holds
-// that head's commit) to its local position, uploads to the replica and
-// moves the durable position over every mark the replica now holds.
+// advance reads the log's head, copies the uploaded files the replica
+// lacks, has Litestream copy the WAL (which holds that head's commit) to
+// its local position, uploads to the replica and moves the durable
+// position over every mark the replica now holds, files included.
 func (r *Replicator) advance(ctx context.Context) {
 	now := time.Now()
-	head, err := synclog.Head(r.app)
+	head, headErr := synclog.Head(r.app)
+	// the files of every change up to head are in storage by now; copied
+	// before the WAL, so that a change rarely reaches the replica before
+	// its files (one committed between the two could)
+	fctx, cancel := context.WithTimeout(ctx, filesTimeout)
+	filesErr := r.files.sync(fctx)
+	cancel()
+	err := headErr
 	if err == nil {
 		err = r.db.Sync(ctx)
 	}
@@ -206,13 +229,17 @@ func (r *Replicator) advance(ctx context.Context) {
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if filesErr == nil && headErr == nil && head > r.filesUpTo {
+		r.filesUpTo = head
+	}
+	err = errors.Join(err, filesErr)
 	if err != nil && ctx.Err() == nil {
 		r.lastErr = err
 	} else if err == nil {
 		r.lastErr = nil
 	}
 	n := 0
-	for n < len(r.pending) && r.pending[n].txid <= replicated && replicated > 0 {
+	for n < len(r.pending) && r.pending[n].txid <= replicated && replicated > 0 && r.pending[n].seq <= r.filesUpTo {
 		r.durable = max(r.durable, r.pending[n].seq)
 		n++
 	}
@@ -222,8 +249,12 @@ func (r *Replicator) advance(ctx context.Context) {
 	}
 }
 
-// uploadTimeout bounds one upload round to the replica.
-const uploadTimeout = 10 * time.Second
+// uploadTimeout bounds one upload round to the replica; filesTimeout one
+// pass over the uploaded files (the first after a start may copy many).
+const (
+	uploadTimeout = 10 * time.Second
+	filesTimeout  = time.Minute
+)
 
 // watch logs a warning, at most once per LagWarning, while the oldest
 // change not known to be replicated is older than LagWarning (whether the

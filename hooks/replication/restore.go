@@ -47,13 +47,15 @@ type RestoreReport struct {
 	Bytes    int64
 	Epoch    string // the new sync epoch
 	Head     int64  // the sync log's head in the restored database
+	Files    int    // uploaded files copied back into storage/
 	Duration time.Duration
 }
 
 // dbFiles are the files a restore replaces: the replicated database, its
 // WAL and shared memory, Litestream's local state, and the auxiliary
 // database (request logs only, not replicated; PocketBase starts a new
-// one). Uploaded files (storage/) and local backups stay.
+// one). Uploaded files (storage/) and local backups stay; the replica's
+// files are copied in beside them.
 var dbFiles = []string{DBName, DBName + "-wal", DBName + "-shm", MetaDirName,
 	"auxiliary.db", "auxiliary.db-wal", "auxiliary.db-shm"}
 
@@ -78,6 +80,10 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 		return rep, fmt.Errorf("%s: %w", app.DataDir(), ErrDirNotEmpty)
 	}
 	client, err := NewClient(opt.URL)
+	if err != nil {
+		return rep, err
+	}
+	files, err := newFileReplica(opt.URL)
 	if err != nil {
 		return rep, err
 	}
@@ -130,6 +136,11 @@ func Restore(ctx context.Context, app core.App, opt RestoreOptions) (RestoreRepo
 	}
 	if fi, err := os.Stat(rep.DB); err == nil {
 		rep.Bytes = fi.Size()
+	}
+	// every file a durable change named is on the replica (files.go);
+	// files of later changes come too, named or not
+	if rep.Files, err = restoreFiles(files, app.DataDir()); err != nil {
+		return rep, fmt.Errorf("restoring the uploaded files from %s: %w", display, err)
 	}
 	if err := app.Bootstrap(); err != nil {
 		return rep, fmt.Errorf("opening the restored database: %w", err)
