@@ -735,6 +735,28 @@ async function main() {
       await until(async () => (await pg.locator('.outbox li').count()) === 0, { message: 'the abandoned change to disappear' });
     }, { critical: false });
 
+    await step('organizer: a refused modification is corrected from what was sent, not typed again', async () => {
+      const pg = org.page;
+      const notes = 'Podium et sonorisation à prévoir devant la mairie.';
+      await pg.evaluate(async ({ id, notes }) => {
+        const outbox = await import('/js/outbox.js');
+        await outbox.enqueue({ collection: 'events', op: 'update', record_id: id, data: { notes, late_notice: true }, label: 'Essai : modification refusée' });
+      }, { id: s.eventId, notes });
+      await pg.goto(`${base}/#/envois`);
+      const item = pg.locator('.outbox li', { hasText: 'Essai : modification refusée' });
+      await item.locator('.badge', { hasText: 'Refusé' }).waitFor();
+      await item.locator('a', { hasText: 'Corriger' }).click();
+      await pg.waitForURL(new RegExp(`#/modifier/${s.eventId}$`));
+      assert(await pg.locator('#notes').inputValue() === notes, `the form shows ${JSON.stringify(await pg.locator('#notes').inputValue())}, not the refused notes`);
+      await pg.locator('form .alert-error', { hasText: 'Refusé par le serveur' }).waitFor();
+      await shot(pg, '11b-correction-modification.png');
+      await pg.click('form.form button[type="submit"]');
+      await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      await until(async () => (await idbAll(pg, 'outbox')).length === 0, { message: 'the corrected modification to be applied' });
+      const ev = await apiGet(base, s.orgToken, `/api/collections/events/records/${s.eventId}`);
+      assert(ev.notes === notes, `the server has notes ${JSON.stringify(ev.notes)}`);
+    }, { critical: false });
+
     await step('commander Cotonou: reports an incident with a photo', async () => {
       const pg = cot.page;
       await pg.goto(`${base}/#/incident?evenement=${s.eventId}`);

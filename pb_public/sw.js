@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-d2db2336161e';
+const VERSION = 'shell-f22026562ac9';
 const SHELL = [
   '/',
   '/css/app.css',

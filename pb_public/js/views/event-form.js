@@ -11,7 +11,7 @@ import { EVENT_KINDS, SECURITY_NEEDS, errorMessage } from '../labels.js';
 import { toLocalInput, fromLocalInput, formatDay, parseDate } from '../time.js';
 import { checkEvent, defaultWindow, involvedUnits } from '../rules.js';
 import { emit } from '../state.js';
-import { fieldLabel } from './common.js';
+import { fieldLabel, entryReason } from './common.js';
 
 export function render(main, params, [id]) {
   const me = store.me();
@@ -22,8 +22,12 @@ export function render(main, params, [id]) {
   }
   // A rejected creation is corrected in place: same record id, new attempt.
   const rejectedCreate = editing && (editing._local || []).find((l) => l.entry.op === 'create' && l.status !== 'pending');
+  // A refused or conflicting modification is corrected from what was sent,
+  // not typed again over the server's values; saving it replaces the
+  // refused entry (outbox.enqueue).
+  const refusedUpdate = editing && !rejectedCreate && [...(editing._local || [])].reverse().find((l) => l.entry.op === 'update' && l.status !== 'pending');
   const elections = store.electionsFor(me.party);
-  const ev = editing || {
+  const ev = (editing && refusedUpdate ? { ...editing, ...refusedUpdate.entry.data } : editing) || {
     kind: 'meeting', status: 'declared', security_needs: [], sound_vehicle: false,
     itinerary: params.get('itineraire') || '', election: elections[0] && elections[0].id,
     ...defaultWindow(elections[0]),
@@ -203,11 +207,16 @@ export function render(main, params, [id]) {
   const campaign = el ? h('p', { class: 'hint' }, `Campagne : du ${formatDay(el.campaign_start)} au ${formatDay(lastDay)} inclus. Déclarez au moins ${el.notice_hours || 72} h à l’avance ; meetings et rassemblements entre 7 h et 23 h.`) : null;
 
   const msg = h('div', { 'aria-live': 'assertive' });
+  const refusal = [rejectedCreate, refusedUpdate].filter(Boolean).map((l) => {
+    const { message, details } = entryReason(l.entry);
+    return errorBox(`${l.status === 'conflict' ? 'Modification en conflit' : 'Refusé par le serveur'} : ${message} Corrigez puis enregistrez.`, details);
+  })[0] || null;
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, editing ? 'Enregistrer les modifications' : 'Déclarer l’événement');
 
   const form = h('form', { class: 'form', novalidate: true, onsubmit: (e) => { e.preventDefault(); save(); } },
     h('p', { class: 'back' }, h('a', { href: editing ? `#/evenement/${editing.id}` : '#/' }, '‹ Retour')),
     h('h2', null, editing ? 'Modifier l’événement' : 'Déclarer un événement'),
+    refusal,
     elections.length ? null : errorBox(errorMessage('election_required')),
     campaign,
     field('Type d’activité', kind),
