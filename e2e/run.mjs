@@ -645,6 +645,8 @@ async function main() {
       const pg = cot.page;
       await pg.locator('.event-card', { hasText: s.title }).click();
       await pg.waitForURL(new RegExp(`#/evenement/${s.eventId}$`));
+      // whom to call, offline: the organizer who declared it (demo phone +22990000001)
+      await pg.locator('.details a[href="tel:+22990000001"]').waitFor();
       const lead = pg.locator('.assignment', { hasText: 'Unité responsable' });
       await lead.waitFor();
       await lead.locator('input[type="number"]').fill('12');

@@ -45,6 +45,7 @@ type briefingEvent struct {
 	Role, AssignmentStatus, Officers    string
 	Plan, DueAt                         string
 	Organizer, OrganizerPhone, Leader   string
+	LeaderPhone                         string
 	Other                               []briefingAssignment // the other units' assignments the caller sees
 }
 
@@ -214,11 +215,6 @@ func (s *Routes) buildBriefing(e *core.RequestEvent, unit *core.Record, day time
 	for _, a := range assignments {
 		byEvent[a.GetString("event")] = append(byEvent[a.GetString("event")], a)
 	}
-	contacts, err := briefingContacts(e.App, events)
-	if err != nil {
-		return nil, err
-	}
-
 	for _, ev := range events {
 		row := exportRow(ev, names)
 		be := briefingEvent{
@@ -250,8 +246,9 @@ func (s *Routes) buildBriefing(e *core.RequestEvent, unit *core.Record, day time
 				be.ClashCount = strconv.Itoa(int(n))
 			}
 		}
-		c := contacts[ev.Id]
-		be.Organizer, be.OrganizerPhone, be.Leader = c.name, c.phone, c.leader
+		// the contacts the event carries (write/event_contacts.go)
+		be.Organizer, be.OrganizerPhone = ev.GetString("organizer_name"), ev.GetString("organizer_phone")
+		be.Leader, be.LeaderPhone = ev.GetString("leader"), ev.GetString("leader_phone")
 		for _, a := range byEvent[ev.Id] {
 			officers := ""
 			if n := a.GetInt("officers"); n > 0 {
@@ -283,42 +280,13 @@ func (s *Routes) buildBriefing(e *core.RequestEvent, unit *core.Record, day time
 
 func str(v any) string { s, _ := v.(string); return s }
 
-type briefingContact struct{ name, phone, leader string }
-
-// briefingContacts are the organizer (name, phone) and the itinerary's
-// leader of each event. The briefing gives them to the police who may see
-// the event — the party declared them for that — though the users and
-// itineraries rules keep those records from police.
-func briefingContacts(app core.App, events []*core.Record) (map[string]briefingContact, error) {
-	ids := make([]any, len(events))
-	for i, ev := range events {
-		ids[i] = ev.Id
-	}
-	var rows []struct {
-		ID, Name, Phone, Leader string
-	}
-	err := app.DB().Select("e.id AS id", "COALESCE(u.name, '') AS name", "COALESCE(u.phone, '') AS phone", "COALESCE(i.leader, '') AS leader").
-		From("events e").
-		LeftJoin("users u", dbx.NewExp("u.id = e.created_by")).
-		LeftJoin("itineraries i", dbx.NewExp("i.id = e.itinerary")).
-		Where(dbx.In("e.id", ids...)).All(&rows)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]briefingContact, len(rows))
-	for _, r := range rows {
-		out[r.ID] = briefingContact{r.Name, r.Phone, r.Leader}
-	}
-	return out, nil
-}
-
 var briefingColumns = []string{
 	"date", "local_start", "local_end", "event", "title", "kind", "status", "party",
 	"place", "commune", "arrondissement", "lat", "lon", "route",
 	"expected_attendance", "security_needs", "sound_vehicle", "late_notice", "uncovered", "clash",
 	"role", "assignment_status", "officers", "plan", "due_at",
 	"lead_unit", "lead_status", "lead_officers", "lead_plan",
-	"organizer", "organizer_phone", "leader", "notes",
+	"organizer", "organizer_phone", "leader", "notes", "leader_phone",
 }
 
 func briefingRow(b *briefing, ev briefingEvent) []string {
@@ -329,7 +297,7 @@ func briefingRow(b *briefing, ev briefingEvent) []string {
 		strconv.FormatBool(ev.Uncovered), strconv.FormatBool(ev.Clash),
 		ev.Role, ev.AssignmentStatus, ev.Officers, ev.Plan, ev.DueAt,
 		ev.LeadUnit, ev.LeadStatus, ev.LeadOfficers, ev.LeadPlan,
-		ev.Organizer, ev.OrganizerPhone, ev.Leader, ev.Notes,
+		ev.Organizer, ev.OrganizerPhone, ev.Leader, ev.Notes, ev.LeaderPhone,
 	}
 	for i, c := range cells {
 		cells[i] = spreadsheetSafe(c)
@@ -388,7 +356,7 @@ th{background:#eee}
 <td>{{if .Role}}<strong>{{.Role}}</strong> : {{.AssignmentStatus}}{{if .DueAt}} (avant le {{.DueAt}}){{end}}{{if .Officers}}<br>{{.Officers}} agent(s){{end}}{{if .Plan}}<br>{{.Plan}}{{end}}{{end}}
 {{if .LeadUnit}}<br><span class="muted">Chef de file : {{.LeadUnit}}{{if .LeadStatus}} — {{.LeadStatus}}{{end}}</span>{{end}}
 {{range .Other}}<br>{{.Unit}} ({{.Role}}) : {{.Status}}{{if .Officers}}, {{.Officers}} agent(s){{end}}{{if .Plan}} — {{.Plan}}{{end}}{{end}}</td>
-<td>{{if .Organizer}}{{.Organizer}}{{end}}{{if .OrganizerPhone}}<br><a href="{{tel .OrganizerPhone}}">{{.OrganizerPhone}}</a>{{end}}{{if .Leader}}<br>Personnalité : {{.Leader}}{{end}}</td>
+<td>{{if .Organizer}}{{.Organizer}}{{end}}{{if .OrganizerPhone}}<br><a href="{{tel .OrganizerPhone}}">{{.OrganizerPhone}}</a>{{end}}{{if .Leader}}<br>Personnalité : {{.Leader}}{{end}}{{if .LeaderPhone}}<br><a href="{{tel .LeaderPhone}}">{{.LeaderPhone}}</a>{{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>

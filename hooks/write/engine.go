@@ -56,6 +56,7 @@ func Bind(app core.App, cfg Config) *Engine {
 	s.bindSessionTracking()
 	s.bindCapture()
 	s.bindEvents()
+	s.bindItineraries()
 	s.bindAssignments()
 	s.bindIncidents()
 	s.bindUnits()

@@ -114,6 +114,10 @@ func (s *Engine) planEvent(tx core.App, rec *core.Record, replan bool) (eventOut
 		}
 	}
 
+	if err := setContacts(tx, rec); err != nil {
+		return out, err
+	}
+
 	status := rec.GetString("status")
 	out.cancelled = status == jurisdiction.EventCancelled && (isNew || before.GetString("status") != status)
 	placementChanged := isNew || replan

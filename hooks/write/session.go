@@ -50,6 +50,8 @@ type writeSession struct {
 	// the notices that event turns on in the same save (ownNotice)
 	rivals     map[string][]any
 	lastNotice *noticeRead
+	// accounts' name and phone by id (accountContact)
+	contacts map[string][2]string
 }
 
 // pendingChange is the change-log entry of a record created in the

@@ -44,3 +44,22 @@ func allDigits(s string) bool {
 	}
 	return s != ""
 }
+
+// ContactPhone is a contact's phone number as stored (NormalizeIdentity's
+// +229 form for a local number, any international number kept with its
+// +), or ok=false for text that is not a phone number. An empty number is
+// allowed: contacts are optional.
+func ContactPhone(raw string) (phone string, ok bool) {
+	if strings.TrimSpace(raw) == "" {
+		return "", true
+	}
+	if strings.Contains(raw, "@") {
+		return "", false
+	}
+	p := NormalizeIdentity(raw)
+	digits := strings.TrimPrefix(p, "+")
+	if !strings.HasPrefix(p, "+") || !allDigits(digits) || len(digits) < 8 || len(digits) > 15 {
+		return "", false
+	}
+	return p, true
+}

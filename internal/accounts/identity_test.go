@@ -27,3 +27,27 @@ func TestNormalizeIdentity(t *testing.T) {
 		}
 	}
 }
+
+func TestContactPhone(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "", true},
+		{"   ", "", true},
+		{"97 00 00 00", "+22997000000", true},
+		{"01 97 00 00 00", "+2290197000000", true},
+		{"+229 97.00.00.00", "+22997000000", true},
+		{"00 33 6 12 34 56 78", "+33612345678", true},
+		{"+33 (0)6 12", "", false},
+		{"appeler le chef", "", false},
+		{"chef@parti.bj", "", false},
+		{"12345", "", false},
+		{"+1234567890123456", "", false},
+	} {
+		got, ok := ContactPhone(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ContactPhone(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}

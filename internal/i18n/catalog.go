@@ -8,6 +8,7 @@ package i18n
 // (the same code, another wording), chosen by the glue.
 var french = map[string]string{
 	// Rules J1–J12 (internal/jurisdiction)
+	"invalid_phone":                "Numéro de téléphone invalide : par exemple 97 00 00 00 ou +229 97 00 00 00.",
 	"location_required":            "Indiquez un lieu : une commune, un arrondissement ou une position GPS.",
 	"outside_territory":            "Le lieu indiqué n’est pas une position valide sur le territoire du Bénin.",
 	"location_mismatch":            "La commune ou l’arrondissement choisi ne correspond pas à la position GPS.",

@@ -38,6 +38,7 @@ const (
 	CodeEventClosed             = "event_closed"
 	CodeStatusOutOfWindow       = "status_out_of_window" // in_progress/completed far from the event's time
 	CodeInvalidOfficers         = "invalid_officers"
+	CodeInvalidPhone            = "invalid_phone" // a contact phone that is not a phone number
 
 	// references and input the rules cannot place
 	CodeUnknownElection       = "unknown_election"

@@ -10,6 +10,8 @@ import (
 var ServerEventFields = []string{
 	"departement", "lead_unit", "directorate", "declared_at", "late_notice",
 	"uncovered", "clash", "clash_with", "clash_count", "clash_notice", "version", "created_by",
+	// the contacts the police call (from the declaring account and the itinerary)
+	"organizer_name", "organizer_phone", "leader", "leader_phone",
 }
 
 // PoliceEventFields are server fields that only police, the ministry and

@@ -106,6 +106,7 @@ export const ERRORS = {
   invalid_route: 'Parcours invalide : chaque point doit avoir une latitude et une longitude.',
   route_too_long: 'Parcours trop long : réduisez le nombre de points.',
   invalid_officers: 'Effectif invalide.',
+  invalid_phone: 'Numéro de téléphone invalide : par exemple 97 00 00 00 ou +229 97 00 00 00.',
   invalid_unit: 'Unité invalide.',
   already_exists: 'Cet enregistrement existe déjà sur le serveur.',
   invalid_base_version: 'Votre copie locale ne correspond pas au serveur : synchronisez puis recommencez.',

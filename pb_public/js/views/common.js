@@ -94,7 +94,7 @@ const FIELD_LABELS = {
   expected_attendance: 'Participants attendus', security_needs: 'Besoins de sécurité',
   sound_vehicle: 'Véhicule sonorisé', notes: 'Notes', status: 'Statut', itinerary: 'Itinéraire',
   election: 'Élection', party: 'Parti', reason: 'Motif', plan: 'Dispositif', officers: 'Effectif',
-  description: 'Description', severity: 'Gravité', occurred_at: 'Heure', photos: 'Photos', leader: 'Personnalité',
+  description: 'Description', severity: 'Gravité', occurred_at: 'Heure', photos: 'Photos', leader: 'Personnalité', leader_phone: 'Téléphone du contact de la personnalité', organizer_phone: 'Téléphone de l’organisateur',
   late_notice: 'Préavis tardif', uncovered: 'Non couvert', clash: 'Conflit', clash_with: 'Conflit avec', clash_count: 'Nombre de conflits', clash_notice: 'Coordination police',
   lead_unit: 'Unité responsable', directorate: 'Direction départementale', departement: 'Département',
   declared_at: 'Date de déclaration', version: 'Version', created_by: 'Auteur', record_id: 'Identifiant',

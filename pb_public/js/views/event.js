@@ -41,6 +41,8 @@ export function render(main, params, [id]) {
     ['Itinéraire', store.nameOf('itineraries', ev.itinerary)],
     ['Élection', store.nameOf('elections', ev.election)],
     ['Déclaré le', ev.declared_at ? formatFull(ev.declared_at) : (ev._unsynced ? 'pas encore reçu par le serveur' : null)],
+    ['Organisateur', contact(ev.organizer_name, ev.organizer_phone)],
+    ['Personnalité', contact(ev.leader, ev.leader_phone)],
     ['Unité responsable', store.nameOf('units', ev.lead_unit)],
     ['Direction départementale', store.nameOf('units', ev.directorate)],
     ['Notes', ev.notes],
@@ -266,10 +268,22 @@ function incidentPhotos(i) {
   return box;
 }
 
-// A unit's phone as a link that dials it (the units are reference data,
-// on every phone).
+// A phone number as a link that dials it.
+function telLink(phone) {
+  const tel = phone ? phone.replace(/[^\d+]/g, '') : '';
+  return tel ? h('a', { href: `tel:${tel}` }, phone) : null;
+}
+
+// A unit's phone (the units are reference data, on every phone).
 function unitPhone(unitId) {
   const u = store.get('units', unitId);
-  const tel = u && u.phone ? u.phone.replace(/[^\d+]/g, '') : '';
-  return tel ? h('p', { class: 'card-line' }, 'Téléphone : ', h('a', { href: `tel:${tel}` }, u.phone)) : null;
+  const link = u && telLink(u.phone);
+  return link ? h('p', { class: 'card-line' }, 'Téléphone : ', link) : null;
+}
+
+// A contact the event carries (organizer, leader): name and dialling link.
+function contact(name, phone) {
+  const link = telLink(phone);
+  if (!name && !link) return null;
+  return h('span', null, name || '', name && link ? ' · ' : '', link);
 }

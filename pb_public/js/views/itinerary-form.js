@@ -15,6 +15,7 @@ export function render(main, params, [id]) {
 
   const title = h('input', { id: 'it-title', name: 'title', required: true, maxlength: '200', value: it.title || '' });
   const leader = h('input', { id: 'it-leader', name: 'leader', maxlength: '200', value: it.leader || '' });
+  const leaderPhone = h('input', { id: 'it-leader-phone', name: 'leader_phone', type: 'tel', inputmode: 'tel', autocomplete: 'off', maxlength: '40', value: it.leader_phone || '' });
   const notes = h('textarea', { id: 'it-notes', name: 'notes', rows: '3', maxlength: '5000' }, it.notes || '');
   const election = elections.length > 1
     ? field('Élection', select('it-election', elections.map((e) => ({ value: e.id, label: e.name })), it.election))
@@ -25,7 +26,7 @@ export function render(main, params, [id]) {
     class: 'form',
     onsubmit: async (e) => {
       e.preventDefault();
-      const data = { title: title.value.trim(), leader: leader.value.trim(), notes: notes.value.trim() };
+      const data = { title: title.value.trim(), leader: leader.value.trim(), leader_phone: leaderPhone.value.trim(), notes: notes.value.trim() };
       if (!data.title) { msg.replaceChildren(errorBox('Donnez un titre à l’itinéraire.')); title.focus(); return; }
       if (editing) {
         const changes = Object.fromEntries(Object.entries(data).filter(([k, v]) => (editing[k] || '') !== v));
@@ -50,6 +51,7 @@ export function render(main, params, [id]) {
   ...(editing ? localNotices(editing) : []),
   field('Titre', title, 'Ex. Tournée du Littoral'),
   field('Personnalité (facultatif)', leader, 'Nom de la personnalité à protéger, le cas échéant.'),
+  field('Téléphone du contact de la personnalité (facultatif)', leaderPhone, 'La police l’appelle pour le dispositif. Ex. 97 00 00 00'),
   election,
   field('Notes', notes),
   msg,
