@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-f22026562ac9';
+const VERSION = 'shell-1cf5dedc6b7f';
 const SHELL = [
   '/',
   '/css/app.css',
