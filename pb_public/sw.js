@@ -12,7 +12,7 @@
 // are cached the first time they are fetched, and the app asks for all of
 // them ({type: 'warm'} message) once the first sync is done, so the map works
 // offline from then on.
-const VERSION = 'shell-171b485c6dc0';
+const VERSION = 'shell-8be91777061a';
 const SHELL = [
   '/',
   '/css/app.css',

@@ -3,6 +3,7 @@ package synclog
 import (
 	"errors"
 
+	"coprosec/internal/jurisdiction"
 	"coprosec/internal/syncproto"
 
 	"github.com/pocketbase/dbx"
@@ -94,15 +95,40 @@ func PushCursor(app core.App, auth *core.Record, from string, held map[string]He
 		if col.Fields.GetByName("version") != nil {
 			stamp = "version"
 		}
-		var now []string
-		if err := tx.Select(stamp).From(col.Name).Where(dbx.HashExp{"id": r.ID}).Column(&now); err != nil {
+		// an event's police-only fields change without a new version
+		// (write's event follow-up): a device that holds them (police) holds
+		// this row only if they are the same too
+		var unversioned []string
+		if col.Name == "events" && !h.Removed {
+			for _, f := range jurisdiction.PoliceEventFields {
+				if _, ok := h.Record[f]; ok {
+					unversioned = append(unversioned, f)
+				}
+			}
+		}
+		var rows []dbx.NullStringMap
+		if err := tx.Select(append([]string{stamp}, unversioned...)...).From(col.Name).Where(dbx.HashExp{"id": r.ID}).All(&rows); err != nil {
 			readErr = err
 			return false
 		}
 		if h.Removed {
-			return len(now) == 0
+			return len(rows) == 0
 		}
-		return len(now) == 1 && now[0] == stampOf(h.Record[stamp])
+		if len(rows) != 1 || rows[0][stamp].String != stampOf(h.Record[stamp]) {
+			return false
+		}
+		for _, name := range unversioned {
+			f := col.Fields.GetByName(name)
+			if f == nil {
+				return false
+			}
+			rec := core.NewRecord(col)
+			now, err := f.PrepareValue(rec, rows[0][name].String)
+			if err != nil || !syncproto.ValueEqual(now, h.Record[name]) {
+				return false
+			}
+		}
+		return true
 	}
 	seq := syncproto.AdvanceOver(perScope, cur.Seq, meta.MaxSeq, covered)
 	if readErr != nil {

@@ -134,6 +134,12 @@ const (
 	changeCreated            // created in this transaction: no live index rows yet
 	changeModified
 	changeDeleted
+	// changePoliceOnly: the record changed in fields that only police read
+	// (an event's exact clash, event_followup.go): the change is logged in
+	// its police scopes (syncproto.PoliceScopes) and the others keep their
+	// rows as they were, so no party's pull, poke or realtime subscription
+	// hears of it. Its scopes are unchanged.
+	changePoliceOnly
 )
 
 func kindOf(action string) changeKind {
@@ -295,6 +301,9 @@ func (s *Engine) recaptureEvent(tx core.App, eventID string, r *core.Record, kin
 	if err := s.writeChange(tx, "events", eventID, r, syncproto.RecordScopes(f.facts("events", eventID)), kind); err != nil {
 		return err
 	}
+	if kind == changePoliceOnly {
+		return nil // who sees the event, its assignments and receipts is as it was
+	}
 	for _, a := range f.assignments {
 		ak, w := changeRescope, (*core.Record)(nil)
 		if save != nil && save.written[a.ID] != nil {
@@ -405,6 +414,12 @@ func (s *Engine) writeChange(tx core.App, col, id string, r *core.Record, scopes
 	}
 	if kind == changeRescope && sameScopes(live, scopes) {
 		return nil
+	}
+	if kind == changePoliceOnly {
+		// the other scopes keep their rows, at the seq of the change they
+		// last heard of: none of them is lost
+		scopes = syncproto.PoliceScopes(scopes)
+		live = slices.DeleteFunc(live, func(sc string) bool { return !syncproto.IsPoliceScope(syncproto.Scope(sc)) })
 	}
 	deleted := kind == changeDeleted
 	r, err := recordOrFind(tx, col, id, r)

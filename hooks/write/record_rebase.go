@@ -30,13 +30,12 @@ func rebase(tx core.App, r *core.Record) error {
 		return nil
 	}
 	original := r.Original()
-	var version int
 	id := cast.ToString(r.LastSavedPK()) // r.Id may be a new id the write asks for
-	err := tx.DB().Select("version").From(r.Collection().Name).Where(dbx.HashExp{"id": id}).Row(&version)
+	current, err := storedAsOriginal(tx, r, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apierr.Rule(syncproto.CodeNotFound, "", "The record no longer exists.")
 	}
-	if err != nil || version == original.GetInt("version") {
+	if err != nil || current {
 		return err
 	}
 	stored, err := tx.FindRecordById(r.Collection(), id)
@@ -61,4 +60,32 @@ func rebase(tx core.App, r *core.Record) error {
 		r.SetRaw(name, v)
 	}
 	return nil
+}
+
+// storedAsOriginal reports whether the record id stored in tx is still r's
+// original: the same version and, since a police-only follow-up changes an
+// event without a new version (event_followup.go), the same police-only
+// fields, read in the same statement (sql.ErrNoRows when it is gone).
+func storedAsOriginal(tx core.App, r *core.Record, id string) (bool, error) {
+	col := r.Collection()
+	cols := append([]string{"version"}, unversionedFields(col)...)
+	row := dbx.NullStringMap{}
+	if err := tx.DB().Select(cols...).From(col.Name).Where(dbx.HashExp{"id": id}).One(row); err != nil {
+		return false, err
+	}
+	original := r.Original()
+	if cast.ToInt(row["version"].String) != original.GetInt("version") {
+		return false, nil
+	}
+	for _, name := range cols[1:] {
+		f := col.Fields.GetByName(name)
+		if f == nil {
+			continue
+		}
+		stored, err := f.PrepareValue(original, row[name].String)
+		if err != nil || !sameValue(stored, original.GetRaw(name)) {
+			return false, err
+		}
+	}
+	return true, nil
 }

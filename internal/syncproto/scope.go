@@ -80,6 +80,29 @@ func UserScopes(u User) []Scope {
 	return normalize(s)
 }
 
+// IsPoliceScope reports whether only police accounts (officers and
+// commanders: their unit's scope; directors: their département's) and the
+// ministry read s (UserScopes). Party and user scopes, and any scope added
+// later, are not police scopes: a scope is one only if known to be.
+func IsPoliceScope(s Scope) bool {
+	return s == ScopeAll || strings.HasPrefix(string(s), string(UnitScope(""))) ||
+		strings.HasPrefix(string(s), string(DepartementScope("")))
+}
+
+// PoliceScopes are the police scopes of scopes (IsPoliceScope), in order:
+// where a change that only police may see (an event's exact clash links,
+// jurisdiction.PoliceEventFields) is logged, so that no party's pull or
+// poke hears of it.
+func PoliceScopes(scopes []Scope) []Scope {
+	var out []Scope
+	for _, s := range scopes {
+		if IsPoliceScope(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // RecordFacts is what scoping needs to know about a record. The glue fills
 // it per collection:
 //

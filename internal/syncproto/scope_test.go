@@ -122,6 +122,35 @@ func TestVisibility(t *testing.T) {
 	}
 }
 
+// A change logged in the police scopes of an event reaches every police
+// account and the ministry that sees the event, and no party account.
+func TestPoliceScopes(t *testing.T) {
+	event := RecordScopes(RecordFacts{Collection: "events", Party: "p1", Units: []string{"n1"}, Departements: []string{"d1"}})
+	police := PoliceScopes(event)
+	if want := []Scope{"all", "departement:d1", "unit:n1"}; !slices.Equal(police, want) {
+		t.Fatalf("PoliceScopes(%v) = %v, want %v", event, police, want)
+	}
+	for _, u := range []User{
+		{ID: "u1", Role: RoleOrganizer, Party: "p1"}, {ID: "u2", Role: RolePartyAdmin, Party: "p1"},
+		{ID: "u3", Role: RoleOfficer, Unit: "n1"}, {ID: "u4", Role: RoleCommander, Unit: "n1"},
+		{ID: "u5", Role: RoleDirector, Unit: "n9", Departement: "d1"}, {ID: "u6", Role: RoleMinistry},
+		// an officer's party is ignored (UserScopes), never a way in
+		{ID: "u7", Role: RoleOfficer, Unit: "n1", Party: "p1"},
+	} {
+		party := u.Role == RoleOrganizer || u.Role == RolePartyAdmin
+		hears := false
+		for _, s := range UserScopes(u) {
+			hears = hears || slices.Contains(police, s)
+		}
+		if hears == party {
+			t.Errorf("%s (%s): hears a police-only change = %v", u.ID, u.Role, hears)
+		}
+	}
+	if got := PoliceScopes([]Scope{"party:p1", "user:u1", "ref", "other:x"}); len(got) != 0 {
+		t.Errorf("PoliceScopes kept %v", got)
+	}
+}
+
 func TestFingerprint(t *testing.T) {
 	a := Fingerprint([]Scope{"ref", "unit:n1", "user:u1"})
 	tests := []struct {

@@ -108,6 +108,11 @@ export function delMeta(key) {
  * Applies one pull page atomically: optional replica wipe (reset), the
  * changes, and the new cursor. If the tab dies half-way, neither the records
  * nor the cursor move, so the page is simply pulled again.
+ *
+ * A record pulled replaces ours whatever its version: a change the server
+ * makes to an event's exact clash links (police accounts only) keeps its
+ * version, since it is no edit of the party's record, so never skip a
+ * record whose version is not newer than ours.
  */
 export function applyPage({ reset, changes, cursor, cursorKey }) {
   return transaction([...COLLECTIONS, 'meta'], 'readwrite', (s) => {
