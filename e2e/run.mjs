@@ -1134,9 +1134,10 @@ async function main() {
       server = await startServer(dataDir, port, {
         extraArgs: ['--replica', `s3://e2e/db?endpoint=${encodeURIComponent(`http://127.0.0.1:${dead}`)}&region=us-east-1`], env,
       });
-      const suAuth = await (await fetch(`${base}/api/collections/_superusers/auth-with-password`, {
+      const superToken = async () => (await (await fetch(`${base}/api/collections/_superusers/auth-with-password`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity: 'root@e2e.test', password: 'e2e-root-password' }),
-      })).json();
+      })).json()).token;
+      const suAuth = { token: await superToken() };
       assert(suAuth.token, 'superuser sign-in');
       const partyId = (await apiSignIn(base, USERS.organizer, PASSWORD)).record.party;
       const at = (h) => new Date(s.window.start + h * HOUR).toISOString();
@@ -1187,9 +1188,6 @@ async function main() {
       // restore the backup: PocketBase restarts the process on the same port
       const oldEpoch = before[0].epoch;
       await apiSend(base, suAuth.token, 'POST', '/api/backups/avant_restauration.zip/restore');
-      const superToken = async () => (await (await fetch(`${base}/api/collections/_superusers/auth-with-password`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ identity: 'root@e2e.test', password: 'e2e-root-password' }),
-      })).json()).token;
       const t0 = Date.now();
       let token = '';
       await until(async () => {

@@ -3,9 +3,6 @@ package hooks_test
 import (
 	"bytes"
 	"encoding/json"
-	"image"
-	"image/color"
-	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -18,12 +15,7 @@ import (
 // multipart, as the field app uploads it, and returns the record's JSON.
 func (e *env) incidentWithPhoto(as *core.Record, fields map[string]string) map[string]any {
 	e.t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	img.Set(3, 3, color.RGBA{R: 200, A: 255})
-	var photo bytes.Buffer
-	if err := png.Encode(&photo, img); err != nil {
-		e.t.Fatal(err)
-	}
+	photo := bytes.NewBuffer(testPhoto(e.t))
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {

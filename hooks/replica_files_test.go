@@ -149,8 +149,8 @@ func TestReplicaCarriesUploadedFiles(t *testing.T) {
 	}
 }
 
-// testPhoto is a small PNG.
-func testPhoto(t *testing.T) []byte {
+// testPhoto is a small PNG, for incident photo uploads.
+func testPhoto(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
 	for x := range 40 {
